@@ -1,0 +1,203 @@
+"""``python -m imgcr``: the command line, on the same backend as the UI.
+
+Only this module turns :class:`~imgcr.errors.ImgcrError` into exit codes: a user
+error prints one line on stderr and exits 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from imgcr import __version__
+from imgcr.errors import ImgcrError, UnknownNameError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args) or 0
+    except ImgcrError as exc:
+        print(f"imgcr: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("imgcr: interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m imgcr", description="imgcr: image compression and restoration lab")
+    p.add_argument("--version", action="version", version=f"imgcr {__version__}")
+    sub = p.add_subparsers(dest="command")
+
+    c = sub.add_parser("compare", help="compare codecs on one image")
+    c.add_argument("image")
+    c.add_argument("--codecs", default="jpeg,png,jpeg2000,webp,avif,jpegxl", help="comma-separated codec ids")
+    c.add_argument("--quality", type=float, default=None, help="one 0-100 scale each codec maps to its knob (default 75)")
+    t = c.add_mutually_exclusive_group()
+    t.add_argument("--target-size", type=float, metavar="BYTES", help="equal file size, in bytes")
+    t.add_argument("--target-bpp", type=float, metavar="X", help="equal file size, in bits per pixel")
+    t.add_argument("--target-psnr", type=float, metavar="DB", help="equal quality: PSNR in dB")
+    t.add_argument("--target-ssim", type=float, metavar="S", help="equal quality: SSIM")
+    c.add_argument("--metrics", default="psnr,ssim,ms_ssim,lpips", help="comma-separated metric ids")
+    c.add_argument("--opt", action="append", default=[], metavar="CODEC.NAME=VALUE", help="codec option, repeatable")
+    c.add_argument("--repeats", type=int, default=3, help="timing runs per encode/decode (median)")
+    c.add_argument("--out", type=Path, help="write each encoded file into this folder")
+    c.add_argument("--json", action="store_true", help="print one JSON object")
+    c.set_defaults(func=_compare)
+
+    k = sub.add_parser("codecs", help="list codecs and whether they are available")
+    k.add_argument("--json", action="store_true")
+    k.set_defaults(func=_codecs)
+
+    w = sub.add_parser("weights", help="find or download weight files")
+    wsub = w.add_subparsers(dest="action")
+    d = wsub.add_parser("download", help="download a weight file (sha256-checked) into the cache")
+    d.add_argument("id")
+    d.add_argument("--url", help="download from this address instead of the official source")
+    d.set_defaults(func=_weights_download)
+    ls = wsub.add_parser("list", help="list weight files and where they were found")
+    ls.set_defaults(func=_weights_list)
+    return p
+
+
+def _split(text: str) -> list[str]:
+    return [s.strip() for s in text.split(",") if s.strip()]
+
+
+def _parse_opts(items: list[str]) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for item in items:
+        name, eq, value = item.partition("=")
+        codec, dot, opt = name.partition(".")
+        if not (eq and dot and codec and opt):
+            raise UnknownNameError(f"--opt {item!r}: expected CODEC.NAME=VALUE, e.g. jpeg.subsampling=4:4:4")
+        out.setdefault(codec.strip(), {})[opt.strip()] = value.strip()
+    return out
+
+
+def _target(args):
+    from imgcr.search import Target
+
+    for kind in ("size", "bpp", "psnr", "ssim"):
+        value = getattr(args, f"target_{kind}")
+        if value is not None:
+            return Target(kind, value)
+    return None
+
+
+def _compare(args) -> int:
+    from imgcr.images import load_image
+    from imgcr.pipeline import compare
+
+    image = load_image(args.image)
+    target = _target(args)
+    results = compare(
+        image,
+        codecs=_split(args.codecs),
+        quality=args.quality,
+        target=target,
+        options=_parse_opts(args.opt),
+        metric_ids=_split(args.metrics),
+        repeats=args.repeats,
+    )
+    if args.out:
+        for r in results:
+            if r.ok:
+                r.write(args.out, Path(args.image).stem)
+    doc = {
+        "imgcr": __version__,
+        "image": {
+            "path": str(args.image),
+            "width": image.width,
+            "height": image.height,
+            "digest": image.digest,
+            "notes": list(image.notes),
+        },
+        "mode": {"quality": args.quality, "target": None if target is None else {"kind": target.kind, "value": target.value}},
+        "results": [r.to_json() for r in results],
+    }
+    if args.json:
+        print(json.dumps(doc, indent=2))
+    else:
+        print(_table(doc))
+    return 0
+
+
+def _fmt(v, nd=2):
+    return "-" if v is None else f"{v:.{nd}f}"
+
+
+def _table(doc) -> str:
+    img = doc["image"]
+    lines = [f"{img['path']}: {img['width']}x{img['height']}" + "".join(f"\n  note: {n}" for n in img["notes"])]
+    head = f"{'codec':<11}{'bytes':>10}{'bpp':>8}{'ratio':>8}{'PSNR':>9}{'SSIM':>8}{'MS-SSIM':>9}{'LPIPS':>8}{'enc ms':>9}{'dec ms':>9}  target"
+    lines.append(head)
+    for r in doc["results"]:
+        if r["error"]:
+            lines.append(f"{r['codec']:<11}  unavailable: {r['error']}" if not r["available"] else f"{r['codec']:<11}  error: {r['error']}")
+            continue
+        tgt = r["target"] or {}
+        tnote = ""
+        if tgt.get("error_pct") is not None:
+            tnote = f"{tgt['error_pct']:+.1f}% ({tgt['encodes']} encodes)" + (f" {tgt['note']}" if tgt.get("note") else "")
+        elif tgt.get("note"):
+            tnote = tgt["note"]
+        psnr = "lossless" if r["psnr"] is None and r["lossless"] else _fmt(r["psnr"])
+        lines.append(
+            f"{r['codec']:<11}{r['bytes']:>10}{_fmt(r['bpp'], 3):>8}{_fmt(r['ratio'], 1):>8}{psnr:>9}"
+            f"{_fmt(r['ssim'], 4):>8}{_fmt(r['ms_ssim'], 4):>9}{_fmt(r['lpips'], 4):>8}"
+            f"{_fmt(r['encode_ms'], 1):>9}{_fmt(r['decode_ms'], 1):>9}  {tnote}"
+        )
+    return "\n".join(lines)
+
+
+def _codecs(args) -> int:
+    from imgcr.codecs import list_codecs
+
+    rows = list_codecs()
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    for r in rows:
+        state = "ok" if r["available"] else f"unavailable: {r['reason']}"
+        print(f"{r['id']:<11}{r['kind']:<10}{r['library']}  [{state}]")
+    return 0
+
+
+def _weight_specs():
+    from imgcr.metrics.lpips_metric import ALEXNET_TRUNK
+
+    return {s.id: s for s in (ALEXNET_TRUNK,)}
+
+
+def _weights_download(args) -> int:
+    from imgcr import weights
+
+    specs = _weight_specs()
+    if args.id not in specs:
+        raise UnknownNameError(f"unknown weights {args.id!r} (known: {', '.join(specs)})")
+
+    def show(done, total):
+        pct = f"{100 * done / total:5.1f}%" if total else ""
+        print(f"\r{args.id}: {done / 1e6:8.1f} MB {pct}", end="", file=sys.stderr)
+
+    path = weights.download(specs[args.id], url=args.url, progress=show)
+    print(file=sys.stderr)
+    print(path)
+    return 0
+
+
+def _weights_list(args) -> int:
+    from imgcr import weights
+
+    for spec in _weight_specs().values():
+        path = weights.find(spec)
+        print(f"{spec.id:<14}{path if path else 'missing'}  ({spec.source}; {spec.licence})")
+    return 0

@@ -1,0 +1,33 @@
+"""Helpers for the codecs backed by imagecodecs."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+
+@lru_cache(maxsize=1)
+def module():
+    """The imagecodecs module, or the ImportError text when it is missing."""
+    try:
+        import imagecodecs
+    except ImportError as exc:
+        return str(exc)
+    return imagecodecs
+
+
+def unavailable(codec_name: str) -> str | None:
+    """Why imagecodecs' ``codec_name`` (e.g. ``JPEGXL``) can't be used, or None."""
+    ic = module()
+    if isinstance(ic, str):
+        return f"imagecodecs is not installed ({ic})"
+    codec = getattr(ic, codec_name, None)
+    if codec is None or not codec.available:
+        return f"imagecodecs {ic.__version__} was built without {codec_name}"
+    return None
+
+
+def version(library: str) -> str:
+    """``imagecodecs X (libjxl 0.11.2)`` for a library name as in ``imagecodecs.version()``."""
+    ic = module()
+    libs = dict(part.rsplit("-", 1) for part in ic.version().split(", ") if "-" in part)
+    return f"imagecodecs {ic.__version__} ({library} {libs.get(library, '?')})"

@@ -1,0 +1,38 @@
+"""Settings read from the environment, in one place.
+
+``IMGCR_MAX_PIXELS``   largest image accepted (default 50 megapixels).
+``IMGCR_MAX_BYTES``    largest upload accepted (default 200 MB).
+``IMGCR_WEIGHTS_DIR``  extra folder searched first for model weights.
+``IMGCR_CACHE_DIR``    where results and downloaded weights are cached
+                       (default ``~/.cache/imgcr``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def max_pixels() -> int:
+    return int(os.environ.get("IMGCR_MAX_PIXELS", 50_000_000))
+
+
+def max_bytes() -> int:
+    return int(os.environ.get("IMGCR_MAX_BYTES", 200_000_000))
+
+
+def cache_dir() -> Path:
+    default = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "imgcr"
+    return Path(os.environ.get("IMGCR_CACHE_DIR", default))
+
+
+def weights_dirs() -> list[Path]:
+    """Folders searched for weights, in order: $IMGCR_WEIGHTS_DIR, ./weights, the cache."""
+    dirs = []
+    if os.environ.get("IMGCR_WEIGHTS_DIR"):
+        dirs.append(Path(os.environ["IMGCR_WEIGHTS_DIR"]))
+    dirs.append(PROJECT_ROOT / "weights")
+    dirs.append(cache_dir() / "weights")
+    return dirs

@@ -1,0 +1,89 @@
+"""The metric registry: one MetricSpec per metric, its convention in its label.
+
+Image type: two ``uint8 HxWx3 RGB`` arrays of equal shape, reference first.
+A metric returns ``None`` where it is undefined (PSNR of identical images,
+MS-SSIM under 161 px), never a fake number.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from imgcr.errors import UnknownNameError
+from imgcr.metrics import lpips_metric
+from imgcr.metrics.ssim import ms_ssim, ssim, ssim_map
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    id: str
+    label: str
+    higher_is_better: bool
+    fn: Callable[[np.ndarray, np.ndarray], float | None]
+    unavailable: Callable[[], str | None] = lambda: None
+
+
+def _mse(a: np.ndarray, b: np.ndarray) -> float:
+    d = a.astype(np.float64) - b.astype(np.float64)
+    return float(np.mean(d * d))
+
+
+def _psnr_from_mse(mse: float, peak: float = 255.0) -> float | None:
+    return None if mse == 0 else 10.0 * math.log10(peak * peak / mse)
+
+
+def psnr(ref: np.ndarray, test: np.ndarray) -> float | None:
+    """PSNR over all RGB samples, peak 255; None for identical images."""
+    return _psnr_from_mse(_mse(ref, test))
+
+
+def luma_bt601(img: np.ndarray) -> np.ndarray:
+    """ITU-R BT.601 studio-range Y (16-235), float, as MATLAB's rgb2ycbcr."""
+    x = img.astype(np.float64) / 255.0
+    return 16.0 + 65.481 * x[..., 0] + 128.553 * x[..., 1] + 24.966 * x[..., 2]
+
+
+def psnr_y(ref: np.ndarray, test: np.ndarray) -> float | None:
+    """PSNR on BT.601 Y (the super-resolution convention), peak 255, no rounding."""
+    return _psnr_from_mse(_mse(luma_bt601(ref), luma_bt601(test)))
+
+
+METRICS: dict[str, MetricSpec] = {
+    m.id: m
+    for m in (
+        MetricSpec("psnr", "PSNR (dB, RGB)", True, psnr),
+        MetricSpec("psnr_y", "PSNR-Y (dB, BT.601 luma)", True, psnr_y),
+        MetricSpec("ssim", "SSIM (RGB mean, Gaussian σ=1.5)", True, ssim),
+        MetricSpec("ms_ssim", "MS-SSIM (RGB mean, 5 scales)", True, ms_ssim),
+        MetricSpec("lpips", "LPIPS (AlexNet, lower is better)", False, lpips_metric.lpips_alex, lpips_metric.unavailable_reason),
+    )
+}
+
+DEFAULT_METRICS = ("psnr", "ssim", "ms_ssim", "lpips")
+
+
+def get_metric(metric_id: str) -> MetricSpec:
+    try:
+        return METRICS[metric_id]
+    except KeyError:
+        raise UnknownNameError(f"unknown metric {metric_id!r} (known: {', '.join(METRICS)})") from None
+
+
+def compute(metric_id: str, ref: np.ndarray, test: np.ndarray) -> float | None:
+    """One metric value, or None where undefined or unavailable here."""
+    spec = get_metric(metric_id)
+    if spec.unavailable():
+        return None
+    if ref.shape != test.shape:
+        raise ValueError(f"shape mismatch {ref.shape} vs {test.shape}")
+    if metric_id in ("ssim",) and min(ref.shape[:2]) < 11:
+        return None
+    value = spec.fn(ref, test)
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+__all__ = ["METRICS", "DEFAULT_METRICS", "MetricSpec", "compute", "get_metric", "psnr", "psnr_y", "ssim", "ms_ssim", "ssim_map"]

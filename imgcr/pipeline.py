@@ -1,0 +1,205 @@
+"""Compare codecs on one image: encode (or meet a target), decode, measure; cached.
+
+This is the one backend function the UI, the CLI and the benchmarks call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from imgcr import __version__, metrics
+from imgcr.cache import Entry, ResultCache, default_cache, make_key
+from imgcr.codecs import DEFAULT_CODECS, get_codec
+from imgcr.errors import CodecError, CodecUnavailableError
+from imgcr.images import LoadedImage
+from imgcr.search import Target, search
+from imgcr.timing import timed
+
+DEFAULT_QUALITY = 75
+Progress = Callable[[float, str], None]
+
+
+@dataclass
+class CodecResult:
+    """One codec's outcome on one image. ``data`` is the real encoded file."""
+
+    codec: str
+    label: str
+    available: bool = True
+    error: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    library: str = ""
+    extension: str = ""
+    lossless: bool = False
+    data: bytes | None = None
+    decoded: np.ndarray | None = None
+    bytes: int | None = None
+    bpp: float | None = None
+    ratio: float | None = None
+    metrics: dict[str, float | None] = field(default_factory=dict)
+    encode_ms: float | None = None
+    decode_ms: float | None = None
+    timing_runs: int = 0
+    target: dict[str, Any] | None = None
+    cached: bool = False
+    file: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.available and self.error is None and self.data is not None
+
+    def to_json(self) -> dict[str, Any]:
+        out = {
+            "codec": self.codec,
+            "label": self.label,
+            "available": self.available,
+            "error": self.error,
+            "params": self.params,
+            "library": self.library,
+            "lossless": self.lossless,
+            "bytes": self.bytes,
+            "bpp": _round(self.bpp, 5),
+            "ratio": _round(self.ratio, 4),
+        }
+        for m in metrics.METRICS:
+            out[m] = _round(self.metrics.get(m), 6)
+        out.update(
+            encode_ms=_round(self.encode_ms, 3),
+            decode_ms=_round(self.decode_ms, 3),
+            timing_runs=self.timing_runs,
+            target=self.target,
+            cached=self.cached,
+            file=self.file,
+        )
+        return out
+
+    def write(self, folder: Path, stem: str) -> Path:
+        """Write the real encoded bytes as ``<stem>_<codec><ext>`` and remember the path."""
+        if self.data is None:
+            raise CodecError(f"{self.codec}: nothing to write")
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{stem}_{self.codec}{self.extension}"
+        path.write_bytes(self.data)
+        self.file = str(path)
+        return path
+
+
+def _round(x: float | None, nd: int) -> float | None:
+    return None if x is None else round(float(x), nd)
+
+
+def compare(
+    image: LoadedImage,
+    codecs: Sequence[str] = DEFAULT_CODECS,
+    quality: float | None = None,
+    target: Target | None = None,
+    options: dict[str, dict[str, Any]] | None = None,
+    metric_ids: Sequence[str] = metrics.DEFAULT_METRICS,
+    repeats: int = 3,
+    cache: ResultCache | None = None,
+    progress: Progress | None = None,
+) -> list[CodecResult]:
+    """Encode ``image`` with each codec and measure the results.
+
+    Args:
+        codecs: codec ids, in display order.
+        quality: the common 0-100 scale (default 75); ignored by lossless settings.
+        target: equal-size or equal-quality mode; the codec's knob is searched.
+        options: per-codec option overrides, e.g. ``{"jpeg": {"subsampling": "4:4:4"}}``.
+        metric_ids: metrics to compute against the original.
+        repeats: encode/decode timing runs (median reported).
+    Returns:
+        One CodecResult per codec; failures and unavailable codecs carry their reason.
+    """
+    for m in metric_ids:
+        metrics.get_metric(m)
+    options = options or {}
+    cache = cache if cache is not None else default_cache()
+    codecs = list(dict.fromkeys(codecs))
+    for cid in options:
+        if cid not in codecs:
+            get_codec(cid, require_available=False)  # unknown ids are an error, not ignored
+    results = []
+    for i, cid in enumerate(codecs):
+        if progress:
+            progress(i / max(1, len(codecs)), f"{cid}: encoding")
+        results.append(_one(image, cid, quality, target, options.get(cid, {}), metric_ids, repeats, cache))
+    if progress:
+        progress(1.0, "done")
+    return results
+
+
+def _one(image, cid, quality, target, opts, metric_ids, repeats, cache) -> CodecResult:
+    codec = get_codec(cid, require_available=False)
+    result = CodecResult(cid, codec.label, extension=codec.extension)
+    reason = codec.unavailable_reason()
+    if reason:
+        result.available, result.error, result.library = False, reason, codec.library
+        return result
+    result.library = codec.library_version()
+    settings = codec.resolve(DEFAULT_QUALITY if quality is None else quality, opts)
+    searching = target is not None and codec.searchable(settings)
+    key = make_key(
+        "compare", 1, image.digest, cid, result.library, settings, target.__dict__ if searching else None
+    )
+    try:
+        entry = cache.get(key)
+        if entry is None:
+            entry = _encode(codec, image.pixels, settings, target if searching else None, repeats)
+            cache.put(key, entry)
+        else:
+            result.cached = True
+        if entry.decoded is None:
+            entry.decoded = codec.decode(entry.data)
+        missing = [m for m in metric_ids if m not in entry.metrics]
+        for m in missing:
+            entry.metrics[m] = metrics.compute(m, image.pixels, entry.decoded)
+        if missing and result.cached:
+            cache.update_metrics(key, entry)
+        elif missing:
+            cache.update_metrics(key, entry)
+    except (CodecError, CodecUnavailableError) as exc:
+        result.error = str(exc)
+        return result
+    rec = entry.record
+    n_pixels = image.width * image.height
+    result.params = rec["params"]
+    result.lossless = rec["lossless"]
+    result.data, result.decoded = entry.data, entry.decoded
+    result.bytes = len(entry.data)
+    result.bpp = result.bytes * 8 / n_pixels
+    result.ratio = n_pixels * 3 / result.bytes
+    result.metrics = {m: entry.metrics.get(m) for m in metric_ids}
+    result.encode_ms, result.decode_ms, result.timing_runs = rec["encode_ms"], rec["decode_ms"], rec["timing_runs"]
+    result.target = rec.get("target")
+    if target is not None and not searching:
+        result.target = {"kind": target.kind, "target": target.value, "met": None,
+                         "note": "lossless: target not applicable" if codec.is_lossless(settings) else "no knob to search"}
+    return result
+
+
+def _encode(codec, pixels, settings, target, repeats) -> Entry:
+    report = None
+    if target is not None:
+        measure = metrics.METRICS[target.kind].fn if target.kind in ("psnr", "ssim") else None
+        settings, _, report = search(codec, pixels, settings, target, measure)
+    data, enc_ms, runs = timed(lambda: codec.encode(pixels, settings), repeats)
+    decoded, dec_ms, _ = timed(lambda: codec.decode(data), repeats)
+    if decoded.shape != pixels.shape:
+        raise CodecError(f"{codec.id} decoded {decoded.shape}, expected {pixels.shape}")
+    record = {
+        "params": codec.effective(settings),
+        "lossless": codec.is_lossless(settings),
+        "bytes": len(data),
+        "encode_ms": enc_ms,
+        "decode_ms": dec_ms,
+        "timing_runs": runs,
+        "target": report.to_json() if report else None,
+        "imgcr": __version__,
+    }
+    return Entry(record, data, decoded)

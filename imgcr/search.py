@@ -1,0 +1,150 @@
+"""Meet a target file size or quality by bisecting a codec's own knob.
+
+Each codec declares one monotone knob (larger = bigger file, higher quality).
+The search keeps every probe, stops early once within 0.5 % of the target, never
+spends more than ``max_encodes`` encodes, and returns the probe closest to the
+target with a report of how close it got (``met`` when within 3 %).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from imgcr.codecs import Codec
+from imgcr.errors import CodecError
+
+MET_TOLERANCE = 0.03
+STOP_TOLERANCE = 0.005
+TARGET_KINDS = ("size", "bpp", "psnr", "ssim")
+
+
+@dataclass(frozen=True)
+class Target:
+    """What to match: ``size`` (bytes), ``bpp``, ``psnr`` (dB) or ``ssim``."""
+
+    kind: str
+    value: float
+
+    def __post_init__(self):
+        if self.kind not in TARGET_KINDS:
+            raise CodecError(f"unknown target {self.kind!r} (one of {', '.join(TARGET_KINDS)})")
+        if not self.value > 0:
+            raise CodecError(f"target {self.kind} must be positive, got {self.value}")
+        if self.kind == "ssim" and self.value > 1:
+            raise CodecError(f"target SSIM must be at most 1, got {self.value}")
+
+    def label(self) -> str:
+        unit = {"size": " bytes", "bpp": " bpp", "psnr": " dB", "ssim": ""}[self.kind]
+        return f"{self.kind} {self.value:g}{unit}"
+
+
+@dataclass(frozen=True)
+class Probe:
+    knob: float
+    data: bytes
+    decoded: np.ndarray | None
+    value: float
+
+
+@dataclass(frozen=True)
+class SearchReport:
+    kind: str
+    target: float
+    achieved: float
+    error_pct: float
+    met: bool
+    encodes: int
+    knob: str
+    knob_value: float
+    note: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "target": self.target,
+            "achieved": self.achieved,
+            "error_pct": round(self.error_pct, 3),
+            "met": self.met,
+            "encodes": self.encodes,
+            "knob": self.knob,
+            "knob_value": self.knob_value,
+            "note": self.note,
+        }
+
+
+def search(
+    codec: Codec,
+    pixels: np.ndarray,
+    settings: dict[str, Any],
+    target: Target,
+    measure: Callable[[np.ndarray, np.ndarray], float | None],
+    max_encodes: int = 14,
+) -> tuple[dict[str, Any], Probe, SearchReport]:
+    """Bisect ``codec.knob`` until ``target`` is met.
+
+    Args:
+        measure: the quality metric for psnr/ssim targets (ref, decoded) -> value.
+    Returns:
+        The settings used, the chosen probe (encoded bytes, decoded image) and a report.
+    """
+    knob = codec.knob
+    if knob is None or not codec.searchable(settings):
+        raise CodecError(f"{codec.id}: no quality knob to search under these settings")
+    h, w = pixels.shape[:2]
+    goal = target.value * w * h / 8 if target.kind == "bpp" else target.value
+    probes: dict[float, Probe] = {}
+
+    def probe(x: float) -> Probe:
+        if x not in probes:
+            trial = {**settings, knob.option: int(x) if knob.integer else round(x, 4)}
+            data = codec.encode(pixels, trial)
+            if target.kind in ("size", "bpp"):
+                probes[x] = Probe(x, data, None, float(len(data)))
+            else:
+                decoded = codec.decode(data)
+                value = measure(pixels, decoded)
+                probes[x] = Probe(x, data, decoded, float("inf") if value is None else value)
+        return probes[x]
+
+    def close_enough(p: Probe) -> bool:
+        return abs(p.value - goal) <= STOP_TOLERANCE * goal
+
+    lo, hi = float(knob.low), float(knob.high)
+    resolution = 1.0 if knob.integer else (hi - lo) / 1000
+    while hi - lo > resolution and len(probes) < max_encodes:
+        mid = (lo + hi) / 2
+        mid = float(round(mid)) if knob.integer else mid
+        if mid in (lo, hi):
+            break
+        p = probe(mid)
+        if close_enough(p):
+            break
+        if p.value < goal:
+            lo = mid
+        else:
+            hi = mid
+    for edge in (lo, hi):  # the answer lies between the last bracket's ends
+        if len(probes) >= max_encodes or any(close_enough(p) for p in probes.values()):
+            break
+        probe(edge)
+    best = min(probes.values(), key=lambda p: abs(p.value - goal))
+    error = (best.value - goal) / goal * 100
+    met = abs(error) <= MET_TOLERANCE * 100
+    achieved = best.value * 8 / (w * h) if target.kind == "bpp" else best.value
+    note = "" if met else _why_not(codec, probes, goal, knob)
+    used = {**settings, knob.option: int(best.knob) if knob.integer else round(best.knob, 4)}
+    report = SearchReport(target.kind, target.value, achieved, error, met, len(probes), knob.option, used[knob.option], note)
+    return used, best, report
+
+
+def _why_not(codec: Codec, probes: dict[float, Probe], goal: float, knob) -> str:
+    values = [p.value for p in probes.values()]
+    if goal < min(values) and min(probes) <= knob.low:
+        return f"{codec.id} cannot go this low; nearest reachable shown"
+    if goal > max(values) and max(probes) >= knob.high:
+        return f"{codec.id} cannot reach this; nearest reachable shown"
+    return "knob too coarse for this target; nearest shown"
