@@ -71,17 +71,6 @@ def _split(text: str) -> list[str]:
     return [s.strip() for s in text.split(",") if s.strip()]
 
 
-def _parse_opts(items: list[str]) -> dict[str, dict[str, str]]:
-    out: dict[str, dict[str, str]] = {}
-    for item in items:
-        name, eq, value = item.partition("=")
-        codec, dot, opt = name.partition(".")
-        if not (eq and dot and codec and opt):
-            raise UnknownNameError(f"--opt {item!r}: expected CODEC.NAME=VALUE, e.g. jpeg.subsampling=4:4:4")
-        out.setdefault(codec.strip(), {})[opt.strip()] = value.strip()
-    return out
-
-
 def _target(args):
     from imgcr.search import Target
 
@@ -93,6 +82,7 @@ def _target(args):
 
 
 def _compare(args) -> int:
+    from imgcr.codecs import parse_options
     from imgcr.images import load_image
     from imgcr.pipeline import compare
 
@@ -103,7 +93,7 @@ def _compare(args) -> int:
         codecs=_split(args.codecs),
         quality=args.quality,
         target=target,
-        options=_parse_opts(args.opt),
+        options=parse_options(args.opt),
         metric_ids=_split(args.metrics),
         repeats=args.repeats,
     )

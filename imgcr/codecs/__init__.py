@@ -50,8 +50,23 @@ def get_codec(codec_id: str, *, require_available: bool = True) -> Codec:
     return codec
 
 
+def parse_options(items: list[str]) -> dict[str, dict[str, str]]:
+    """Parse ``CODEC.NAME=VALUE`` items (CLI ``--opt`` and the UI's options box).
+
+    Values stay strings here; each codec's :class:`Option` checks and converts them.
+    """
+    out: dict[str, dict[str, str]] = {}
+    for item in items:
+        name, eq, value = item.partition("=")
+        codec, dot, opt = name.partition(".")
+        if not (eq and dot and codec.strip() and opt.strip()):
+            raise UnknownNameError(f"option {item!r}: expected CODEC.NAME=VALUE, e.g. jpeg.subsampling=4:4:4")
+        out.setdefault(codec.strip(), {})[opt.strip()] = value.strip()
+    return out
+
+
 def list_codecs() -> list[dict]:
     return [c.describe() for c in REGISTRY.values()]
 
 
-__all__ = ["Codec", "Knob", "Option", "REGISTRY", "DEFAULT_CODECS", "get_codec", "list_codecs"]
+__all__ = ["Codec", "Knob", "Option", "REGISTRY", "DEFAULT_CODECS", "get_codec", "list_codecs", "parse_options"]

@@ -60,7 +60,7 @@ class AvifCodec(Codec):
         return f"pillow-avif-plugin {pillow_avif.__version__} (libavif {plugin._avif.libavif_version}; {', '.join(parts)})"
 
     def effective(self, settings: dict[str, Any]) -> dict[str, Any]:
-        return {**settings, "encoder": self.encoder, "max_threads": _plugin().DEFAULT_MAX_THREADS, "range": "full"}
+        return {**settings, "encoder": self.encoder, "threads": _plugin().DEFAULT_MAX_THREADS or "auto", "range": "full"}
 
     def _encode(self, pixels, settings: dict[str, Any]) -> bytes:
         _plugin()

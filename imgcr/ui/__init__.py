@@ -1,0 +1,29 @@
+"""The Gradio app. The only package in imgcr that imports gradio."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr  # noqa: E402
+
+from imgcr import __version__  # noqa: E402
+from imgcr.ui import compare_tab  # noqa: E402
+
+INTRO = (
+    "# imgcr — see and measure what a codec does to an image\n"
+    "Drop an image, pick formats, and compare them at the same setting, the same file size or the same quality. "
+    "Sizes are the real encoded bytes; images are displayed losslessly (PNG); metrics follow their reference "
+    "implementations (PSNR over RGB, SSIM per Wang et al. with a Gaussian σ=1.5 window, MS-SSIM with 5 scales, LPIPS-alex v0.1)."
+)
+
+
+def build_app() -> gr.Blocks:
+    with gr.Blocks(title="imgcr", analytics_enabled=False) as demo:
+        gr.Markdown(INTRO)
+        with gr.Tab("Compare formats"):
+            compare_tab.build()
+        gr.Markdown(f"imgcr {__version__}")
+    demo.queue(default_concurrency_limit=2)
+    return demo

@@ -1,0 +1,47 @@
+"""What the Compare view shows: error maps, SSIM maps and 1:1 crops (pure numpy).
+
+All functions take and return ``uint8 HxWx3 RGB`` arrays.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from imgcr.metrics import ssim_map
+
+VIEWS = ("Images", "Difference (amplified)", "SSIM map")
+
+
+def error_map(ref: np.ndarray, test: np.ndarray, gain: float = 8.0) -> np.ndarray:
+    """Absolute per-channel error times ``gain`` (black = identical)."""
+    diff = np.abs(ref.astype(np.int16) - test.astype(np.int16)).astype(np.float32) * gain
+    return np.clip(diff, 0, 255).astype(np.uint8)
+
+
+def ssim_heat(ref: np.ndarray, test: np.ndarray) -> np.ndarray:
+    """Per-pixel SSIM as gray: white = identical structure, dark = loss."""
+    smap = ssim_map(ref, test)
+    gray = np.clip(smap, 0.0, 1.0) * 255.0
+    return np.repeat(np.rint(gray).astype(np.uint8)[:, :, None], 3, axis=2)
+
+
+def render(ref: np.ndarray, img: np.ndarray, view: str, gain: float = 8.0) -> np.ndarray:
+    if view == VIEWS[0]:
+        return img
+    if view == VIEWS[1]:
+        return error_map(ref, img, gain)
+    if view == VIEWS[2]:
+        return ssim_heat(ref, img)
+    raise ValueError(f"unknown view {view!r}")
+
+
+def crop(img: np.ndarray, cx: float, cy: float, size: int, magnify: int = 1) -> np.ndarray:
+    """A ``size`` px square around (cx, cy) given in percent, enlarged by pixel repetition."""
+    h, w = img.shape[:2]
+    sh, sw = min(size, h), min(size, w)
+    top = int(round((h - sh) * min(max(cy, 0.0), 100.0) / 100.0))
+    left = int(round((w - sw) * min(max(cx, 0.0), 100.0) / 100.0))
+    out = img[top : top + sh, left : left + sw]
+    if magnify > 1:
+        out = np.repeat(np.repeat(out, magnify, axis=0), magnify, axis=1)
+    return np.ascontiguousarray(out)
