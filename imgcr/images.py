@@ -124,7 +124,22 @@ def _decode(data: bytes, name: str) -> LoadedImage:
     return _to_rgb(im, name, im.format)
 
 
+_IMAGE_MAGIC = (
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"\x89PNG", "PNG"),
+    (b"GIF8", "GIF"),
+    (b"BM", "BMP"),
+    (b"II*\x00", "TIFF"),
+    (b"MM\x00*", "TIFF"),
+)
+
+
 def _what_is_it(data: bytes) -> str:
+    for magic, fmt in _IMAGE_MAGIC:
+        if data.startswith(magic):
+            return f"looks like a {fmt} file but is corrupt or truncated"
+    if data[8:12] == b"WEBP" or data[4:8] == b"ftyp":
+        return "looks like a WebP/AVIF/HEIF file but is corrupt or unsupported"
     head = data[:256].lstrip()
     for sig, what in _SIGNATURES:
         if head.startswith(sig) or (sig == b"<svg" and b"<svg" in head):

@@ -167,7 +167,7 @@ def build() -> None:
             metric_ids = gr.CheckboxGroup([(m.label, m.id) for m in metrics.METRICS.values()],
                                           value=list(metrics.DEFAULT_METRICS), label="Metrics")
             with gr.Accordion("Codec options", open=False):
-                extra = gr.Textbox(label="CODEC.NAME=VALUE, space separated",
+                extra = gr.Textbox(value="", label="CODEC.NAME=VALUE, space separated",
                                    placeholder="jpeg.subsampling=4:4:4 avif.speed=8 jpegxl.effort=9 webp.lossless=true")
                 gr.Markdown(_options_help())
             run = gr.Button("Compare", variant="primary", elem_id="run")

@@ -1,0 +1,106 @@
+"""Shared fixtures. Tests never download: weights and datasets come from ../shared."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("IMGCR_SHARED_DIR", ROOT.parent / "shared"))
+WEIGHTS = SHARED / "weights"
+DATASETS = SHARED / "datasets"
+
+if WEIGHTS.is_dir():
+    os.environ.setdefault("IMGCR_WEIGHTS_DIR", str(WEIGHTS))
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_cache(tmp_path_factory):
+    """Every test session gets its own result cache folder."""
+    folder = tmp_path_factory.mktemp("cache")
+    os.environ["IMGCR_CACHE_DIR"] = str(folder)
+    import imgcr.cache
+
+    imgcr.cache._default = None
+    yield folder
+
+
+@pytest.fixture(scope="session")
+def datasets() -> Path:
+    if not DATASETS.is_dir():
+        pytest.skip(f"standard test images not found at {DATASETS} (set IMGCR_SHARED_DIR)")
+    return DATASETS
+
+
+@pytest.fixture(scope="session")
+def weights_dir() -> Path:
+    if not WEIGHTS.is_dir():
+        pytest.skip(f"real weights not found at {WEIGHTS} (set IMGCR_SHARED_DIR)")
+    return WEIGHTS
+
+
+@pytest.fixture(scope="session")
+def photo() -> np.ndarray:
+    """A real photo that ships with scikit-image (CC0), 512x512."""
+    from imgcr.images import load_image
+    from imgcr.samples import sample_path, sample_names
+
+    return load_image(sample_path(sample_names()[0])).pixels
+
+
+@pytest.fixture(scope="session")
+def odd_photo(photo) -> np.ndarray:
+    """An odd-sized crop (exercises padding paths in codecs and metrics)."""
+    return np.ascontiguousarray(photo[3:336, 5:306])
+
+
+def noise_image(h: int, w: int, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 256, (h, w, 3), dtype=np.uint8)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory):
+    """``python app.py`` as a user runs it, on a free port on 127.0.0.1; yields its URL."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    port = _free_port()
+    log = tmp_path_factory.mktemp("server") / "app.log"
+    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1",
+           "IMGCR_CACHE_DIR": str(tmp_path_factory.mktemp("server-cache"))}
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"app.py exited: {log.read_text()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        raise RuntimeError(f"app.py did not start: {log.read_text()}")
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()

@@ -1,0 +1,108 @@
+"""Every metric against its reference implementation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+from skimage.color import rgb2ycbcr
+from skimage.metrics import peak_signal_noise_ratio, structural_similarity
+
+from imgcr import metrics
+from imgcr.codecs import get_codec
+
+
+@pytest.fixture(scope="module")
+def pair(odd_photo):
+    codec = get_codec("jpeg")
+    return odd_photo, codec.decode(codec.encode(odd_photo, codec.resolve(25)))
+
+
+def test_psnr_matches_skimage(pair):
+    ref, test = pair
+    assert metrics.psnr(ref, test) == pytest.approx(peak_signal_noise_ratio(ref, test, data_range=255), abs=1e-9)
+
+
+def test_psnr_y_matches_skimage_ycbcr(pair):
+    ref, test = pair
+    y_ref, y_test = rgb2ycbcr(ref)[..., 0], rgb2ycbcr(test)[..., 0]
+    expected = peak_signal_noise_ratio(y_ref, y_test, data_range=255)
+    assert metrics.psnr_y(ref, test) == pytest.approx(expected, abs=1e-6)
+    assert metrics.psnr_y(ref, test) != pytest.approx(metrics.psnr(ref, test), abs=0.01)
+
+
+def test_psnr_of_identical_images_is_null(photo):
+    assert metrics.psnr(photo, photo) is None
+    assert metrics.compute("psnr", photo, photo) is None
+
+
+def test_ssim_matches_skimage_gaussian_convention(pair):
+    ref, test = pair
+    expected = structural_similarity(ref, test, gaussian_weights=True, sigma=1.5, use_sample_covariance=False,
+                                     data_range=255, channel_axis=-1)
+    assert metrics.ssim(ref, test) == pytest.approx(expected, abs=1e-5)
+
+
+def test_ssim_on_noise_and_gray():
+    rng = np.random.default_rng(3)
+    a = rng.integers(0, 256, (40, 53, 3), dtype=np.uint8)
+    b = np.clip(a.astype(int) + rng.normal(0, 20, a.shape), 0, 255).astype(np.uint8)
+    expected = structural_similarity(a, b, gaussian_weights=True, sigma=1.5, use_sample_covariance=False,
+                                     data_range=255, channel_axis=-1)
+    assert metrics.ssim(a, b) == pytest.approx(expected, abs=1e-5)
+    assert metrics.ssim(a, a) == pytest.approx(1.0, abs=1e-6)
+
+
+def _torch_ms_ssim(ref, test):
+    import torch
+    from pytorch_msssim import ms_ssim
+
+    def t(x):
+        return torch.from_numpy(np.array(x, dtype=np.float64)).permute(2, 0, 1)[None]
+
+    return float(ms_ssim(t(ref), t(test), data_range=255))
+
+
+def test_ms_ssim_matches_pytorch_msssim(pair):
+    ref, test = pair  # 333 x 301: odd sizes exercise the padded pooling
+    assert metrics.ms_ssim(ref, test) == pytest.approx(_torch_ms_ssim(ref, test), abs=1e-5)
+
+
+def test_ms_ssim_is_null_under_161_px(photo):
+    small = photo[:160, :300]
+    assert metrics.ms_ssim(small, small) is None
+    assert metrics.ms_ssim(photo[:161, :161], photo[:161, :161]) == pytest.approx(1.0, abs=1e-6)
+
+
+def test_ssim_map_shape_and_range(pair):
+    ref, test = pair
+    m = metrics.ssim_map(ref, test)
+    assert m.shape == ref.shape[:2]
+    assert m.max() <= 1.0 + 1e-4 and m.min() < 0.9
+
+
+@pytest.mark.weights
+def test_lpips_reproduces_the_maintainers_values(datasets, weights_dir):
+    def load(name):
+        return np.asarray(Image.open(datasets / "metric_checks" / name).convert("RGB"))
+
+    ref, p0, p1 = load("ex_ref.png"), load("ex_p0.png"), load("ex_p1.png")
+    assert metrics.compute("lpips", ref, p0) == pytest.approx(0.722, abs=5e-4)
+    assert metrics.compute("lpips", ref, p1) == pytest.approx(0.138, abs=5e-4)
+    assert metrics.compute("lpips", ref, ref) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_lpips_without_weights_is_unavailable_not_a_crash(monkeypatch, tmp_path, photo):
+    monkeypatch.setenv("IMGCR_WEIGHTS_DIR", str(tmp_path))
+    monkeypatch.setenv("IMGCR_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr("imgcr.config.PROJECT_ROOT", tmp_path)
+    spec = metrics.get_metric("lpips")
+    reason = spec.unavailable()
+    assert reason and "weights download lpips-alex" in reason
+    assert metrics.compute("lpips", photo, photo) is None
+
+
+def test_metric_labels_state_their_convention():
+    assert "RGB" in metrics.METRICS["psnr"].label
+    assert "σ=1.5" in metrics.METRICS["ssim"].label
+    assert not metrics.METRICS["lpips"].higher_is_better

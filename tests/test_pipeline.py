@@ -1,0 +1,98 @@
+"""The compare backend: real bytes, true numbers, cached by content."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pytest
+
+from imgcr.cache import ResultCache
+from imgcr.codecs import get_codec
+from imgcr.errors import UnknownNameError
+from imgcr.images import from_array
+from imgcr.metrics import psnr, ssim
+from imgcr.pipeline import compare
+from imgcr.search import Target
+
+
+@pytest.fixture()
+def image(odd_photo):
+    return from_array(odd_photo, "odd.png")
+
+
+def test_results_are_true(image, tmp_path):
+    results = compare(image, ["jpeg", "png", "webp"], quality=60, metric_ids=("psnr", "ssim"), cache=ResultCache())
+    jpeg, png, webp = results
+    for r in results:
+        path = r.write(tmp_path, "odd")
+        assert path.stat().st_size == r.bytes == len(r.data)
+        assert r.bpp == pytest.approx(r.bytes * 8 / (image.width * image.height))
+        assert r.ratio == pytest.approx(image.width * image.height * 3 / r.bytes)
+        assert r.library and r.encode_ms > 0 and r.decode_ms > 0 and r.timing_runs >= 1
+    # the metrics are those of the written file decoded independently
+    decoded = get_codec("jpeg").decode((tmp_path / "odd_jpeg.jpg").read_bytes())
+    assert jpeg.metrics["psnr"] == pytest.approx(psnr(image.pixels, decoded))
+    assert jpeg.metrics["ssim"] == pytest.approx(ssim(image.pixels, decoded))
+    assert png.lossless and png.metrics["psnr"] is None and png.metrics["ssim"] == pytest.approx(1.0)
+    assert jpeg.params["subsampling"] == "4:2:0" and jpeg.params["quality"] == 60
+    doc = json.loads(json.dumps([r.to_json() for r in results]))
+    assert doc[1]["psnr"] is None  # lossless: null, not a fake number
+    assert doc[0]["ms_ssim"] is None and doc[0]["psnr"] > 20  # not requested -> null
+
+
+def test_repeat_comparison_is_served_from_cache(image, tmp_path):
+    cache = ResultCache(tmp_path / "cache")
+    t0 = time.perf_counter()
+    first = compare(image, ["jpeg", "avif"], target=Target("size", 15000), metric_ids=("psnr",), cache=cache)
+    cold = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    second = compare(image, ["jpeg", "avif"], target=Target("size", 15000), metric_ids=("psnr",), cache=cache)
+    warm = time.perf_counter() - t0
+    assert [r.cached for r in second] == [True, True]
+    assert [r.data for r in first] == [r.data for r in second]
+    assert warm < cold / 5
+    # a new process (empty memory) still finds it on disk
+    fresh = ResultCache(tmp_path / "cache")
+    third = compare(image, ["jpeg", "avif"], target=Target("size", 15000), metric_ids=("psnr",), cache=fresh)
+    assert all(r.cached for r in third) and third[0].metrics["psnr"] == first[0].metrics["psnr"]
+
+
+def test_cache_key_depends_on_options_and_content(image):
+    cache = ResultCache()
+    a = compare(image, ["jpeg"], options={"jpeg": {"subsampling": "4:4:4"}}, metric_ids=(), cache=cache)[0]
+    b = compare(image, ["jpeg"], options={"jpeg": {"subsampling": "4:2:0"}}, metric_ids=(), cache=cache)[0]
+    assert not b.cached and a.bytes != b.bytes
+    other = from_array(np.ascontiguousarray(image.pixels[::-1]), "flipped")
+    assert not compare(other, ["jpeg"], metric_ids=(), cache=cache)[0].cached
+
+
+def test_a_codec_failure_stays_in_its_row(image, monkeypatch):
+    codec = get_codec("webp")
+
+    def boom(pixels, settings):
+        raise ValueError("simulated libwebp failure")
+
+    monkeypatch.setattr(codec, "_encode", boom)
+    results = compare(image, ["jpeg", "webp"], metric_ids=(), cache=ResultCache())
+    assert results[0].ok
+    assert not results[1].ok and "simulated libwebp failure" in results[1].error
+
+
+def test_lossless_codec_in_target_mode_says_not_applicable(image):
+    r = compare(image, ["png"], target=Target("size", 1000), metric_ids=(), cache=ResultCache())[0]
+    assert r.ok and r.target["note"].startswith("lossless")
+
+
+def test_unknown_metric_or_option_codec_is_an_error(image):
+    with pytest.raises(UnknownNameError):
+        compare(image, ["jpeg"], metric_ids=("vmaf",), cache=ResultCache())
+    with pytest.raises(UnknownNameError):
+        compare(image, ["jpeg"], options={"jpgg": {"quality": 3}}, cache=ResultCache())
+
+
+def test_progress_is_reported(image):
+    seen = []
+    compare(image, ["jpeg", "png"], metric_ids=(), cache=ResultCache(), progress=lambda f, t: seen.append((f, t)))
+    assert seen[0][0] == 0 and seen[-1] == (1.0, "done") and len(seen) == 3

@@ -1,0 +1,94 @@
+"""The Compare tab's handlers, called directly as plain functions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+import pytest
+from PIL import Image
+
+from imgcr.samples import sample_names
+from imgcr.ui import build_app
+from imgcr.ui.compare_tab import COLUMNS, MODES, ORIGINAL, render_view, run_compare
+
+
+def no_progress(*args, **kwargs):
+    return None
+
+
+def call(upload=None, sample=None, codecs=("jpeg", "png", "webp"), mode="Same setting (quality 0-100)", quality=75,
+         target=30, metric_ids=("psnr", "ssim"), extra=""):
+    return run_compare(upload, sample, list(codecs), mode, quality, target, list(metric_ids), extra,
+                       progress=no_progress)
+
+
+def test_build_app_has_the_compare_endpoint():
+    demo = build_app()
+    names = [d.get("api_name") for d in demo.config["dependencies"]]
+    assert "compare" in names
+
+
+def test_compare_with_a_sample():
+    original, table, status, slider, left, right, files, state = call(sample=sample_names()[0])
+    assert list(table.columns) == COLUMNS and list(table["Codec"]) == ["JPEG", "PNG", "WebP"]
+    assert table.loc[1, "PSNR dB"] == "lossless (∞)"
+    sizes = {Path(f).suffix: Path(f).stat().st_size for f in files}
+    assert sizes == {".jpg": table.loc[0, "Bytes"], ".png": table.loc[1, "Bytes"], ".webp": table.loc[2, "Bytes"]}
+    assert left["choices"] == [ORIGINAL, "JPEG", "PNG", "WebP"] and right["value"] == "JPEG"
+    assert np.array_equal(slider[0], original) and not np.array_equal(slider[1], original)
+    assert "astronaut" in status
+
+
+def test_equal_size_mode_reports_closeness(tmp_path, photo):
+    path = tmp_path / "p.png"
+    Image.fromarray(photo).save(path)
+    _, table, status, *_ = call(upload=str(path), codecs=("jpeg", "webp"), mode="Equal file size (KB)", target=20)
+    assert all(abs(b - 20000) <= 600 for b in table["Bytes"])
+    assert all("met" in t for t in table["Target"])
+    assert "size 20000 bytes" in status
+
+
+def test_every_mode_runs():
+    for mode in MODES:
+        target = {"Equal file size (KB)": 15, "Equal file size (bpp)": 0.5, "Equal quality (PSNR dB)": 32,
+                  "Equal quality (SSIM)": 0.9}.get(mode, 30)
+        _, table, *_ = call(sample=sample_names()[0], codecs=("jpeg",), mode=mode, target=target)
+        assert table.loc[0, "Bytes"] > 0
+
+
+def test_codec_options_box():
+    _, table, *_ = call(sample=sample_names()[0], codecs=("jpeg",), extra="jpeg.subsampling=4:4:4 jpeg.quality=90")
+    assert "subsampling=4:4:4" in table.loc[0, "Settings"] and "quality=90" in table.loc[0, "Settings"]
+
+
+@pytest.mark.parametrize("content, needle", [(b"hello", "text file"), (b"", "empty"), (b"PK\x03\x04zzzz", "ZIP")])
+def test_bad_upload_is_a_user_error(tmp_path, content, needle):
+    bad = tmp_path / "upload.jpg"
+    bad.write_bytes(content)
+    with pytest.raises(gr.Error, match=needle):
+        call(upload=str(bad))
+
+
+def test_no_input_and_no_codec_are_user_errors():
+    with pytest.raises(gr.Error, match="drop an image"):
+        call()
+    with pytest.raises(gr.Error, match="at least one codec"):
+        call(sample=sample_names()[0], codecs=())
+    with pytest.raises(gr.Error, match="no option"):
+        call(sample=sample_names()[0], extra="jpeg.nope=1")
+
+
+def test_views_difference_ssim_and_zoom():
+    *_, state = call(sample=sample_names()[0], codecs=("jpeg", "png"))
+    same = render_view(state, ORIGINAL, "PNG", "Difference (amplified)", False, 50, 50, 256, 1)
+    assert same[0].max() == 0 and same[1].max() == 0  # lossless: black error map
+    diff = render_view(state, ORIGINAL, "JPEG", "Difference (amplified)", False, 50, 50, 256, 1)
+    assert diff[1].max() > 0
+    heat = render_view(state, "JPEG", "PNG", "SSIM map", False, 50, 50, 256, 1)
+    assert heat[1].min() == 255 and heat[0].min() < 255
+    crop = render_view(state, ORIGINAL, "JPEG", "Images", True, 0, 0, 64, 4)
+    assert crop[0].shape == (256, 256, 3)
+    assert np.array_equal(crop[0][::4, ::4], state["images"][ORIGINAL][:64, :64])
+    assert render_view(None, ORIGINAL, "JPEG", "Images", False, 0, 0, 64, 1) is None
