@@ -11,6 +11,7 @@ import hashlib
 import io
 import warnings
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -57,8 +58,9 @@ class LoadedImage:
     def height(self) -> int:
         return int(self.pixels.shape[0])
 
-    @property
+    @cached_property
     def digest(self) -> str:
+        """Content hash of the pixels, computed once per loaded image."""
         return pixels_digest(self.pixels)
 
 

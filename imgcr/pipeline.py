@@ -121,9 +121,8 @@ def compare(
     options = options or {}
     cache = cache if cache is not None else default_cache()
     codecs = list(dict.fromkeys(codecs))
-    for cid in options:
-        if cid not in codecs:
-            get_codec(cid, require_available=False)  # unknown ids are an error, not ignored
+    for cid in (*codecs, *options):
+        get_codec(cid, require_available=False)  # unknown ids fail before any work, never ignored
     results = []
     for i, cid in enumerate(codecs):
         if progress:
