@@ -18,9 +18,7 @@ import argparse
 import io
 import os
 import platform
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +31,7 @@ from imgcr.cache import ResultCache  # noqa: E402
 from imgcr.codecs import DEFAULT_CODECS, get_codec  # noqa: E402
 from imgcr.images import from_array, load_image  # noqa: E402
 from imgcr.pipeline import compare  # noqa: E402
+from imgcr.timing import timed  # noqa: E402
 
 DEFAULT_IMAGE = Path("/usr/share/backgrounds/mate/nature/LadyBird.jpg")
 
@@ -72,12 +71,7 @@ def raw_calls(codec_id: str, settings: dict):
 
 
 def median_ms(fn, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times)
+    return timed(fn, repeats=runs, budget_s=float("inf"))[1]
 
 
 def main() -> None:

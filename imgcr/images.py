@@ -123,7 +123,21 @@ def _decode(data: bytes, name: str) -> LoadedImage:
         )
     if width < 1 or height < 1:
         raise ImageLoadError(f"{name}: image has no pixels")
-    return _to_rgb(im, name, im.format)
+    loaded = _to_rgb(im, name, im.format)
+    if _source_bits(im, data) > 8 and not any("16-bit" in n for n in loaded.notes):
+        notes = loaded.notes + ("16-bit image reduced to 8 bits per channel",)
+        loaded = LoadedImage(loaded.pixels, loaded.name, loaded.source_format, loaded.source_mode, notes)
+    return loaded
+
+
+def _source_bits(im: Image.Image, data: bytes) -> int:
+    """Bits per sample in the file (Pillow reads 16-bit RGB as 8-bit "RGB" without saying so)."""
+    if im.format == "PNG" and len(data) > 24:
+        return data[24]  # IHDR bit depth
+    if im.format == "TIFF":
+        bits = im.tag_v2.get(258, (8,))
+        return max(bits) if isinstance(bits, tuple) else int(bits)
+    return 8
 
 
 _IMAGE_MAGIC = (

@@ -38,8 +38,8 @@ class Target:
             raise CodecError(f"target SSIM must be at most 1, got {self.value}")
 
     def label(self) -> str:
-        unit = {"size": " bytes", "bpp": " bpp", "psnr": " dB", "ssim": ""}[self.kind]
-        return f"{self.kind} {self.value:g}{unit}"
+        v = f"{self.value:g}"
+        return {"size": f"{v} bytes", "bpp": f"{v} bpp", "psnr": f"PSNR {v} dB", "ssim": f"SSIM {v}"}[self.kind]
 
 
 @dataclass(frozen=True)

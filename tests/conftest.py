@@ -47,7 +47,7 @@ def weights_dir() -> Path:
 def photo() -> np.ndarray:
     """A real photo that ships with scikit-image (CC0), 512x512."""
     from imgcr.images import load_image
-    from imgcr.samples import sample_path, sample_names
+    from imgcr.samples import sample_names, sample_path
 
     return load_image(sample_path(sample_names()[0])).pixels
 

@@ -44,6 +44,18 @@ def test_16bit_gray_is_scaled_not_clipped():
     assert any("16-bit" in n for n in loaded.notes)
 
 
+@pytest.mark.parametrize("fmt", ["png", "tiff"])
+def test_16bit_rgb_is_reduced_and_said(fmt):
+    import imagecodecs
+
+    ramp = (np.arange(0, 65536, 257, dtype=np.uint16)[None, :, None] * np.ones((3, 1, 3), np.uint16))
+    data = imagecodecs.png_encode(ramp) if fmt == "png" else imagecodecs.tiff_encode(ramp)
+    loaded = load_image(data)
+    assert loaded.pixels.dtype == np.uint8
+    assert loaded.pixels[0, :, 0].tolist() == list(range(256))
+    assert any("16-bit" in n for n in loaded.notes)
+
+
 def test_cmyk_jpeg_converts_to_rgb():
     im = Image.new("CMYK", (8, 6), (0, 255, 255, 0))  # pure red in CMYK
     loaded = load_image(encode(im, "JPEG", quality=95))

@@ -47,7 +47,7 @@ def test_equal_size_mode_reports_closeness(tmp_path, photo):
     _, table, status, *_ = call(upload=str(path), codecs=("jpeg", "webp"), mode="Equal file size (KB)", target=20)
     assert all(abs(b - 20000) <= 600 for b in table["Bytes"])
     assert all("met" in t for t in table["Target"])
-    assert "size 20000 bytes" in status
+    assert "Target: 20000 bytes" in status
 
 
 def test_every_mode_runs():

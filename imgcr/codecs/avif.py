@@ -13,7 +13,6 @@ from typing import Any
 from imgcr.codecs import pillow_io
 from imgcr.codecs.base import Codec, Knob, Option
 
-
 # SVT-AV1 prints its configuration banner to stderr unless told otherwise (1 = errors only).
 os.environ.setdefault("SVT_LOG", "1")
 

@@ -37,77 +37,90 @@ def _window() -> np.ndarray:
 _WIN = _window()
 
 
-def _blur(x: np.ndarray, valid: bool) -> np.ndarray:
-    """Separable Gaussian over axes 0 and 1; ``valid`` crops to the fully covered region."""
-    out = correlate1d(x, _WIN, axis=0, mode="reflect")
-    out = correlate1d(out, _WIN, axis=1, mode="reflect")
+def _blur(stack: np.ndarray, valid: bool) -> np.ndarray:
+    """Separable Gaussian over the last two axes of a float32 ``(..., H, W)`` stack.
+
+    Both passes run along contiguous memory: the first along W, then the stack is
+    transposed once and the second pass runs along H. The result is returned
+    transposed, ``(..., W, H)``; SSIM's pixel-wise formula and means don't care,
+    and :func:`ssim_map` transposes its single map back. ``valid`` crops to the
+    region the window fully covers.
+    """
+    out = correlate1d(stack, _WIN, axis=-1, mode="reflect")
+    out = np.ascontiguousarray(out.swapaxes(-1, -2))
+    out = correlate1d(out, _WIN, axis=-1, mode="reflect")
     if valid:
         r = _TAPS // 2
-        out = out[r:-r, r:-r]
+        out = out[..., r:-r, r:-r]
     return out
 
 
 def _maps(a: np.ndarray, b: np.ndarray, valid: bool, data_range: float = 255.0):
-    """SSIM map and contrast-structure map for float32 HxWxC arrays."""
+    """SSIM and contrast-structure maps, ``(C, W, H)``, for float32 ``(C, H, W)`` inputs."""
     c1 = (_K1 * data_range) ** 2
     c2 = (_K2 * data_range) ** 2
     a0 = a - 128.0
     b0 = b - 128.0
-    mu_a0, mu_b0 = _blur(a0, valid), _blur(b0, valid)
-    var_a = _blur(a0 * a0, valid) - mu_a0 * mu_a0
-    var_b = _blur(b0 * b0, valid) - mu_b0 * mu_b0
-    cov = _blur(a0 * b0, valid) - mu_a0 * mu_b0
-    mu_a, mu_b = mu_a0 + 128.0, mu_b0 + 128.0
-    cs = (2 * cov + c2) / (var_a + var_b + c2)
-    lum = (2 * mu_a * mu_b + c1) / (mu_a * mu_a + mu_b * mu_b + c1)
+    mu_a0, mu_b0, s_aa, s_bb, s_ab = _blur(np.stack([a0, b0, a0 * a0, b0 * b0, a0 * b0]), valid)
+    mu_ab0 = mu_a0 * mu_b0
+    var_sum = s_aa + s_bb - mu_a0 * mu_a0 - mu_b0 * mu_b0
+    cs = (2.0 * (s_ab - mu_ab0) + c2) / (var_sum + c2)
+    mu_a = mu_a0 + 128.0
+    mu_b = mu_b0 + 128.0
+    lum = (2.0 * mu_a * mu_b + c1) / (mu_a * mu_a + mu_b * mu_b + c1)
     return lum * cs, cs
 
 
 def _as_float(img: np.ndarray) -> np.ndarray:
+    """uint8 HxW or HxWxC -> float32 (C, H, W), contiguous."""
     x = np.asarray(img, dtype=np.float32)
-    return x[:, :, None] if x.ndim == 2 else x
+    x = x[:, :, None] if x.ndim == 2 else x
+    return np.ascontiguousarray(np.moveaxis(x, -1, 0))
+
+
+def _channel_means(x: np.ndarray) -> np.ndarray:
+    return x.reshape(x.shape[0], -1).astype(np.float64).mean(axis=1)
 
 
 def ssim_map(ref: np.ndarray, test: np.ndarray) -> np.ndarray:
     """Per-pixel SSIM (mean over channels), same size as the input."""
     smap, _ = _maps(_as_float(ref), _as_float(test), valid=False)
-    return smap.mean(axis=2)
+    return smap.mean(axis=0).T
 
 
 def ssim(ref: np.ndarray, test: np.ndarray) -> float:
     """Mean SSIM over RGB channels (skimage's Gaussian convention, see module doc)."""
     smap, _ = _maps(_as_float(ref), _as_float(test), valid=False)
     r = (_TAPS - 1) // 2
-    if smap.shape[0] <= 2 * r or smap.shape[1] <= 2 * r:
+    if smap.shape[1] <= 2 * r or smap.shape[2] <= 2 * r:
         raise ValueError(f"SSIM needs at least {_TAPS}x{_TAPS} pixels")
-    cropped = smap[r:-r, r:-r]
-    return float(cropped.reshape(-1, cropped.shape[2]).astype(np.float64).mean(axis=0).mean())
+    return float(_channel_means(smap[:, r:-r, r:-r]).mean())
 
 
 def _pool2(x: np.ndarray) -> np.ndarray:
-    """2x2 average pooling with torch's ``padding = size % 2`` and count_include_pad."""
-    ph, pw = x.shape[0] % 2, x.shape[1] % 2
+    """2x2 average pooling over the last two axes, with torch's ``padding = size % 2`` and count_include_pad."""
+    ph, pw = x.shape[-2] % 2, x.shape[-1] % 2
     if ph or pw:
-        x = np.pad(x, ((ph, ph), (pw, pw), (0, 0)))
-    h, w = (x.shape[0] // 2) * 2, (x.shape[1] // 2) * 2
-    x = x[:h, :w]
-    return (x[0::2, 0::2] + x[1::2, 0::2] + x[0::2, 1::2] + x[1::2, 1::2]) * 0.25
+        x = np.pad(x, ((0, 0), (ph, ph), (pw, pw)))
+    h, w = (x.shape[-2] // 2) * 2, (x.shape[-1] // 2) * 2
+    x = x[:, :h, :w]
+    return (x[:, 0::2, 0::2] + x[:, 1::2, 0::2] + x[:, 0::2, 1::2] + x[:, 1::2, 1::2]) * 0.25
 
 
 def ms_ssim(ref: np.ndarray, test: np.ndarray) -> float | None:
     """MS-SSIM (pytorch-msssim's convention), or ``None`` when the short side is under 161 px."""
     a, b = _as_float(ref), _as_float(test)
-    if min(a.shape[:2]) < MS_SSIM_MIN_SIDE:
+    if min(a.shape[1:]) < MS_SSIM_MIN_SIDE:
         return None
     levels = len(MS_SSIM_WEIGHTS)
     values = []
     for level in range(levels):
         smap, cs = _maps(a, b, valid=True)
         if level < levels - 1:
-            values.append(np.maximum(cs.reshape(-1, cs.shape[2]).astype(np.float64).mean(axis=0), 0.0))
+            values.append(np.maximum(_channel_means(cs), 0.0))
             a, b = _pool2(a), _pool2(b)
         else:
-            values.append(np.maximum(smap.reshape(-1, smap.shape[2]).astype(np.float64).mean(axis=0), 0.0))
+            values.append(np.maximum(_channel_means(smap), 0.0))
     stacked = np.stack(values)  # (levels, channels)
     weights = np.asarray(MS_SSIM_WEIGHTS)[:, None]
     return float(np.prod(stacked**weights, axis=0).mean())
