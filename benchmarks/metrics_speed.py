@@ -18,6 +18,9 @@ import numpy as np
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from docs_block import write_block  # noqa: E402
 
 from imgcr import metrics  # noqa: E402
 from imgcr.codecs import get_codec  # noqa: E402
@@ -78,15 +81,7 @@ def main() -> None:
     print(info)
     print(table)
     if args.write:
-        text = args.write.read_text() if args.write.exists() else ""
-        start, end = "<!-- metrics:start -->", "<!-- metrics:end -->"
-        block = f"{start}\n{info}\n\n{table}\n{end}"
-        if start in text:
-            text = text[: text.index(start)] + block + text[text.index(end) + len(end):]
-        else:
-            text += "\n" + block + "\n"
-        args.write.write_text(text)
-
+        write_block(args.write, "metrics", info, table)
 
 if __name__ == "__main__":
     main()

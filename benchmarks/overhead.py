@@ -25,6 +25,9 @@ import numpy as np
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from docs_block import write_block  # noqa: E402
 
 from imgcr import __version__  # noqa: E402
 from imgcr.cache import ResultCache  # noqa: E402
@@ -114,15 +117,7 @@ def main() -> None:
     print(info)
     print(table)
     if args.write:
-        text = args.write.read_text() if args.write.exists() else ""
-        start, end = "<!-- overhead:start -->", "<!-- overhead:end -->"
-        block = f"{start}\n{info}\n\n{table}\n{end}"
-        if start in text:
-            text = text[: text.index(start)] + block + text[text.index(end) + len(end):]
-        else:
-            text += "\n" + block + "\n"
-        args.write.write_text(text)
-
+        write_block(args.write, "overhead", info, table)
 
 if __name__ == "__main__":
     main()
