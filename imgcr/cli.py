@@ -52,6 +52,34 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--json", action="store_true", help="print one JSON object")
     c.set_defaults(func=_compare)
 
+    b = sub.add_parser("bench", help="sweep codecs x settings over images; write records")
+    b.add_argument("paths", nargs="+", help="image files and/or folders")
+    b.add_argument("--codecs", default="jpeg,png,jpeg2000,webp,avif,jpegxl")
+    b.add_argument("--qualities", help="comma-separated 0-100 settings (default: each codec's own sweep)")
+    b.add_argument("--metrics", default="psnr,ssim")
+    b.add_argument("--opt", action="append", default=[], metavar="CODEC.NAME=VALUE")
+    b.add_argument("--workers", type=int, default=1, help="local worker processes")
+    b.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
+    b.add_argument("--repeats", type=int, default=1, help="timing runs per encode/decode")
+    b.add_argument("--out", type=Path, required=True, help="results JSON")
+    b.add_argument("--csv", type=Path, help="also write the records as CSV")
+    b.set_defaults(func=_bench)
+
+    r = sub.add_parser("bd-rate", help="BD-rate / BD-metric of each codec against an anchor")
+    r.add_argument("results", type=Path)
+    r.add_argument("--anchor", default="jpeg")
+    r.add_argument("--metric", default="psnr")
+    r.add_argument("--image", help="one image's curves instead of the mean over images")
+    r.add_argument("--json", action="store_true")
+    r.set_defaults(func=_bd_rate)
+
+    pl = sub.add_parser("plot", help="write the benchmark charts as one HTML page")
+    pl.add_argument("results", type=Path)
+    pl.add_argument("--out", type=Path, required=True)
+    pl.add_argument("--anchor", default="jpeg")
+    pl.add_argument("--setting", type=float, default=75, help="setting for the bar charts and heat map")
+    pl.set_defaults(func=_plot)
+
     k = sub.add_parser("codecs", help="list codecs and whether they are available")
     k.add_argument("--json", action="store_true")
     k.set_defaults(func=_codecs)
@@ -146,6 +174,65 @@ def _table(doc) -> str:
             f"{_fmt(r['encode_ms'], 1):>9}{_fmt(r['decode_ms'], 1):>9}  {tnote}"
         )
     return "\n".join(lines)
+
+
+def _bench(args) -> int:
+    from tqdm import tqdm
+
+    from imgcr.bench import bench, parse_qualities, save_csv, save_json
+    from imgcr.codecs import parse_options
+
+    bar = tqdm(total=0, unit="job", file=sys.stderr, disable=None)
+
+    def progress(done, total, label):
+        bar.total = total
+        bar.set_postfix_str(label)
+        bar.update(done - bar.n)
+
+    try:
+        doc = bench(args.paths, _split(args.codecs), parse_qualities(args.qualities), _split(args.metrics),
+                    parse_options(args.opt), workers=args.workers, scheduler=args.scheduler, repeats=args.repeats,
+                    progress=progress)
+    finally:
+        bar.close()
+    save_json(doc, args.out)
+    if args.csv:
+        save_csv(doc, args.csv)
+    for codec, err in doc["errors"].items():
+        print(f"imgcr: warning: {codec}: {err}", file=sys.stderr)
+    print(f"{len(doc['records'])} records from {len(doc['images'])} images -> {args.out}", file=sys.stderr)
+    return 0
+
+
+def _bd_rate(args) -> int:
+    from imgcr.bench import load_results
+    from imgcr.rd import bd_table
+
+    doc = load_results(args.results)
+    rows = bd_table(doc["records"], args.anchor, args.metric, args.image)
+    if args.json:
+        print(json.dumps({"anchor": args.anchor, "metric": args.metric, "image": args.image, "results": rows}, indent=2))
+        return 0
+    print(f"BD vs {args.anchor} on {args.metric} ({args.image or 'mean over images'}); negative BD-rate = fewer bits")
+    print(f"{'codec':<12}{'BD-rate %':>10}{'BD-metric':>11}{'overlap':>9}  note")
+    for r in rows:
+        rate = "n/a" if r["bd_rate"] is None else f"{r['bd_rate']:+.2f}"
+        metric = "n/a" if r["bd_metric"] is None else f"{r['bd_metric']:+.4f}"
+        print(f"{r['codec']:<12}{rate:>10}{metric:>11}{r['overlap']:>9.2f}  {r['reason'] or ''}")
+    return 0
+
+
+def _plot(args) -> int:
+    from imgcr.bench import load_results
+    from imgcr.plots import charts_html
+    from imgcr.rd import bd_table
+
+    doc = load_results(args.results)
+    rows = bd_table(doc["records"], args.anchor, "psnr") if any(r.get("psnr") is not None for r in doc["records"]) else None
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(charts_html(doc, args.setting, rows))
+    print(args.out)
+    return 0
 
 
 def _codecs(args) -> int:

@@ -5,6 +5,8 @@
 ``IMGCR_WEIGHTS_DIR``  extra folder searched first for model weights.
 ``IMGCR_CACHE_DIR``    where results and downloaded weights are cached
                        (default ``~/.cache/imgcr``).
+``IMGCR_BENCH_DIRS``   server-side image folders the Benchmark tab offers
+                       (``os.pathsep``-separated; none by default).
 """
 
 from __future__ import annotations
@@ -36,3 +38,9 @@ def weights_dirs() -> list[Path]:
     dirs.append(PROJECT_ROOT / "weights")
     dirs.append(cache_dir() / "weights")
     return dirs
+
+
+def bench_dirs() -> list[Path]:
+    """Server-side folders offered as benchmark image sets (existing ones only)."""
+    raw = os.environ.get("IMGCR_BENCH_DIRS", "")
+    return [Path(p) for p in raw.split(os.pathsep) if p and Path(p).is_dir()]

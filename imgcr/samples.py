@@ -34,3 +34,8 @@ def sample_path(name: str) -> Path:
     if name not in _SKIMAGE or not (_folder() / _SKIMAGE[name]).is_file():
         raise UnknownNameError(f"unknown sample {name!r}")
     return _folder() / _SKIMAGE[name]
+
+
+def sample_paths() -> list[Path]:
+    """All samples present, as files (the Benchmark tab's built-in set)."""
+    return [sample_path(n) for n in sample_names()]

@@ -80,6 +80,7 @@ class Codec:
     options: ClassVar[tuple[Option, ...]] = ()
     knob: ClassVar[Knob | None] = None
     quality_doc: ClassVar[str] = "lossless: quality is ignored"
+    sweep: ClassVar[tuple[float, ...]] = (10, 20, 30, 40, 50, 60, 75, 90)
 
     # ---- availability -------------------------------------------------
     def unavailable_reason(self) -> str | None:
@@ -179,6 +180,7 @@ class Codec:
             "library": library,
             "extension": self.extension,
             "quality": self.quality_doc,
+            "sweep": list(self.sweep) if self.knob is not None else None,
             "options": {o.name: {"default": o.default, "help": o.help, "choices": o.choices} for o in self.options},
         }
 

@@ -25,6 +25,7 @@ class Jpeg2000Codec(Codec):
     )
     knob = Knob("psnr", 15.0, 60.0, integer=False)
     quality_doc = "quality 0-100 -> OpenJPEG target PSNR = 20 + 0.25 * quality dB (75 -> 38.75 dB)"
+    sweep = (20, 30, 40, 50, 60, 70, 80, 90)  # 25-42.5 dB, the range the other codecs' sweeps span
 
     def unavailable_reason(self) -> str | None:
         return imagecodecs_io.unavailable("JPEG2K")

@@ -1,0 +1,256 @@
+"""Sweeps over codecs x settings x images, run locally, on a process pool, or on Dask.
+
+A job is one image x one codec over its sweep; it calls the same cached
+:func:`imgcr.pipeline.compare` as the app, so a re-run (or a resumed run) only does
+the work that is missing. The results document keeps one record per image x codec x
+setting, never only averages, and says what produced every number.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import json
+import os
+import platform
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from imgcr import __version__, metrics
+from imgcr.codecs import get_codec
+from imgcr.errors import ImgcrError, UnknownNameError
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".ppm", ".pgm", ".tga"}
+RECORD_FIELDS = ("image", "codec", "quality", "bytes", "bpp", "ratio", *metrics.METRICS, "encode_ms", "decode_ms",
+                 "lossless", "params")
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One image through one codec's sweep."""
+
+    image_path: str
+    image_name: str
+    codec: str
+    qualities: tuple[float, ...]
+    options: dict[str, Any] = field(default_factory=dict)
+    metric_ids: tuple[str, ...] = ("psnr", "ssim")
+    repeats: int = 1
+
+
+def expand_paths(paths: Sequence[str | Path]) -> list[Path]:
+    """Files as given, folders as their image files (sorted, not recursive)."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out += sorted(f for f in p.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES and f.is_file())
+        elif p.is_file():
+            out.append(p)
+        else:
+            raise ImgcrError(f"{p}: no such file or folder")
+    if not out:
+        raise ImgcrError("no images found in " + ", ".join(map(str, paths)))
+    return out
+
+
+def plan(
+    paths: Sequence[str | Path],
+    codecs: Sequence[str],
+    qualities: Sequence[float] | None = None,
+    metric_ids: Sequence[str] = ("psnr", "ssim"),
+    options: dict[str, dict[str, Any]] | None = None,
+    repeats: int = 1,
+    names: Sequence[str] | None = None,
+) -> list[Job]:
+    """The jobs for a sweep; each codec uses its own default sweep unless ``qualities`` is given."""
+    for m in metric_ids:
+        metrics.get_metric(m)
+    options = options or {}
+    for cid in (*codecs, *options):
+        get_codec(cid, require_available=False)
+    files = expand_paths(paths)
+    names = list(names) if names else _unique_names(files)
+    jobs = []
+    for path, name in zip(files, names):
+        for cid in codecs:
+            codec = get_codec(cid, require_available=False)
+            settings = codec.resolve(None, options.get(cid))
+            sweep = tuple(qualities) if qualities else codec.sweep
+            qs = sweep if codec.searchable(settings) else (sweep[len(sweep) // 2],)  # lossless: one point
+            jobs.append(Job(str(path), name, cid, tuple(float(q) for q in qs), dict(options.get(cid, {})),
+                            tuple(metric_ids), repeats))
+    return jobs
+
+
+def _unique_names(files: list[Path]) -> list[str]:
+    names = [f.name for f in files]
+    if len(set(names)) == len(names):
+        return names
+    return [str(f) for f in files]
+
+
+def run_job(job: Job) -> dict[str, Any]:
+    """Run one job (in this process or a worker); returns the image info and its records."""
+    from imgcr.cache import default_cache
+    from imgcr.images import load_image
+    from imgcr.pipeline import compare
+
+    image = load_image(job.image_path, name=job.image_name)
+    codec = get_codec(job.codec, require_available=False)
+    records, error = [], None
+    for q in job.qualities:
+        result = compare(image, [job.codec], quality=q, options={job.codec: job.options} if job.options else None,
+                         metric_ids=job.metric_ids, repeats=job.repeats, cache=default_cache())[0]
+        if not result.ok:
+            error = result.error
+            break
+        rec = {"image": job.image_name, "codec": job.codec, "quality": None if result.lossless else q}
+        doc = result.to_json()
+        rec.update({k: doc[k] for k in RECORD_FIELDS if k in doc and k not in rec})
+        records.append(rec)
+    return {
+        "image": {"name": job.image_name, "path": job.image_path, "width": image.width, "height": image.height,
+                  "digest": image.digest, "notes": list(image.notes)},
+        "codec": job.codec,
+        "library": codec.library_version() if codec.available else None,
+        "effective": records[0]["params"] if records else None,
+        "error": error,
+        "records": records,
+    }
+
+
+def execute(jobs: Sequence[Job], workers: int = 1, scheduler: str | Any | None = None,
+            progress: Progress | None = None) -> list[dict[str, Any]]:
+    """Run jobs and return their outputs in job order.
+
+    Args:
+        workers: local processes (1 runs in this process).
+        scheduler: a Dask scheduler address (``tcp://host:8786``) or a ``distributed.Client``.
+        progress: called with (done, total, last job label) as jobs finish.
+    """
+    total = len(jobs)
+    outputs: list[dict | None] = [None] * total
+
+    def done(i: int, out: dict, n: int) -> None:
+        outputs[i] = out
+        if progress:
+            progress(n, total, f"{jobs[i].image_name} / {jobs[i].codec}")
+
+    if scheduler is not None:
+        _run_dask(jobs, scheduler, done)
+    elif workers > 1:
+        import multiprocessing
+
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = {pool.submit(run_job, job): i for i, job in enumerate(jobs)}
+            for n, fut in enumerate(as_completed(futures), 1):
+                done(futures[fut], fut.result(), n)
+    else:
+        for i, job in enumerate(jobs):
+            done(i, run_job(job), i + 1)
+    return outputs  # type: ignore[return-value]
+
+
+def _run_dask(jobs, scheduler, done) -> None:
+    try:
+        from distributed import Client
+        from distributed import as_completed as dask_completed
+    except ImportError as exc:
+        raise ImgcrError(f"--scheduler needs dask distributed ({exc})") from None
+    client = scheduler if not isinstance(scheduler, str) else Client(scheduler)
+    try:
+        futures = client.map(run_job, list(jobs), pure=False)
+        index = {f.key: i for i, f in enumerate(futures)}
+        for n, fut in enumerate(dask_completed(futures), 1):
+            done(index[fut.key], fut.result(), n)
+    finally:
+        if isinstance(scheduler, str):
+            client.close()
+
+
+def bench(
+    paths: Sequence[str | Path],
+    codecs: Sequence[str],
+    qualities: Sequence[float] | None = None,
+    metric_ids: Sequence[str] = ("psnr", "ssim"),
+    options: dict[str, dict[str, Any]] | None = None,
+    workers: int = 1,
+    scheduler: str | Any | None = None,
+    repeats: int = 1,
+    names: Sequence[str] | None = None,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Plan and run a sweep; returns the results document (see :func:`save_json`)."""
+    jobs = plan(paths, codecs, qualities, metric_ids, options, repeats, names)
+    outputs = execute(jobs, workers, scheduler, progress)
+    images: dict[str, dict] = {}
+    libraries, effective, errors, records = {}, {}, {}, []
+    for out in outputs:
+        images.setdefault(out["image"]["name"], out["image"])
+        if out["library"]:
+            libraries[out["codec"]] = out["library"]
+        if out["effective"] is not None:
+            effective.setdefault(out["codec"], out["effective"])
+        if out["error"]:
+            errors.setdefault(out["codec"], out["error"])
+        records += out["records"]
+    return {
+        "imgcr": __version__,
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "machine": {"platform": platform.platform(), "processor": platform.machine(), "cpus": os.cpu_count(),
+                    "python": platform.python_version()},
+        "run": {"workers": workers, "scheduler": None if scheduler is None else str(scheduler), "repeats": repeats,
+                "timing_note": "wall clock per encode/decode, median of `repeats`, while other workers ran"},
+        "codecs": list(codecs),
+        "metrics": list(metric_ids),
+        "qualities": {j.codec: list(j.qualities) for j in jobs},
+        "libraries": libraries,
+        "effective_options": effective,
+        "errors": errors,
+        "images": list(images.values()),
+        "records": records,
+    }
+
+
+def save_json(doc: dict[str, Any], path: str | Path) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(doc, indent=1))
+
+
+def save_csv(doc: dict[str, Any], path: str | Path) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(RECORD_FIELDS))
+        writer.writeheader()
+        for rec in doc["records"]:
+            row = {k: rec.get(k) for k in RECORD_FIELDS}
+            row["params"] = json.dumps(rec.get("params"), sort_keys=True)
+            writer.writerow(row)
+
+
+def load_results(path: str | Path) -> dict[str, Any]:
+    try:
+        doc = json.loads(Path(path).read_text())
+    except OSError as exc:
+        raise ImgcrError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise ImgcrError(f"{path} is not JSON: {exc}") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("records"), list):
+        raise ImgcrError(f"{path} is not an imgcr results file (no 'records' list)")
+    return doc
+
+
+def parse_qualities(text: str | None) -> list[float] | None:
+    if not text:
+        return None
+    try:
+        values = [float(v) for v in text.replace(" ", "").split(",") if v]
+    except ValueError:
+        raise UnknownNameError(f"qualities {text!r}: expected numbers like 10,30,50,75") from None
+    if any(not 0 <= v <= 100 for v in values):
+        raise UnknownNameError("qualities must lie in 0-100")
+    return values

@@ -1,0 +1,171 @@
+"""Plotly figures from bench records: pure functions, no I/O, no gradio."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from imgcr import metrics
+from imgcr.codecs import REGISTRY
+from imgcr.rd import curves
+
+TEMPLATE = "plotly_white"
+
+
+def _label(codec: str) -> str:
+    return REGISTRY[codec].label if codec in REGISTRY else codec
+
+
+def rd_figure(records: Sequence[dict], metric: str = "psnr", image: str | None = None,
+              extra: dict[str, list[dict]] | None = None) -> go.Figure:
+    """bpp vs ``metric``, one curve per codec (averaged at equal setting unless ``image`` is given)."""
+    spec = metrics.get_metric(metric)
+    fig = go.Figure()
+    all_curves = {**curves(records, metric, image), **(extra or {})}
+    for codec, pts in all_curves.items():
+        fig.add_trace(go.Scatter(
+            x=[p["bpp"] for p in pts], y=[p["value"] for p in pts], mode="lines+markers", name=_label(codec),
+            customdata=[[p["quality"] if p["quality"] is not None else "lossless", p["images"]] for p in pts],
+            hovertemplate=(f"<b>{_label(codec)}</b><br>setting %{{customdata[0]}}<br>%{{x:.4f}} bpp<br>"
+                           f"{spec.label}: %{{y:.4f}}<br>images: %{{customdata[1]}}<extra></extra>"),
+        ))
+    scope = f"image {image}" if image else "mean over images at equal setting"
+    fig.update_layout(template=TEMPLATE, title=f"Rate-distortion: {spec.label} ({scope})",
+                      xaxis_title="bits per pixel", yaxis_title=spec.label, hovermode="closest",
+                      legend_title="codec")
+    return fig
+
+
+def at_setting(records: Sequence[dict], quality: float) -> dict[str, dict[str, float]]:
+    """Per codec, the mean of each numeric field at one setting (lossless codecs: their only point)."""
+    groups: dict[str, list[dict]] = defaultdict(list)
+    for r in records:
+        if r["quality"] is None or float(r["quality"]) == float(quality):
+            groups[r["codec"]].append(r)
+    out = {}
+    fields = ("bytes", "bpp", "ratio", "encode_ms", "decode_ms", *metrics.METRICS)
+    for codec, rs in groups.items():
+        row = {}
+        for f in fields:
+            vals = [r[f] for r in rs if r.get(f) is not None]
+            row[f] = sum(vals) / len(vals) if vals else None
+        out[codec] = row
+    return out
+
+
+def size_figure(records: Sequence[dict], quality: float = 75) -> go.Figure:
+    table = at_setting(records, quality)
+    codecs = list(table)
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Mean compressed size (KB)", "Mean compression ratio (vs 24-bit RGB)"))
+    fig.add_trace(go.Bar(x=[_label(c) for c in codecs], y=[table[c]["bytes"] / 1000 for c in codecs], name="KB",
+                         hovertemplate="%{x}: %{y:.1f} KB<extra></extra>"), 1, 1)
+    fig.add_trace(go.Bar(x=[_label(c) for c in codecs], y=[table[c]["ratio"] for c in codecs], name="ratio",
+                         hovertemplate="%{x}: %{y:.2f}:1<extra></extra>"), 1, 2)
+    fig.update_layout(template=TEMPLATE, title=f"Size at setting {quality:g}", showlegend=False)
+    return fig
+
+
+def timing_figure(records: Sequence[dict], quality: float = 75) -> go.Figure:
+    table = at_setting(records, quality)
+    codecs = list(table)
+    fig = go.Figure()
+    for field, name in (("encode_ms", "encode"), ("decode_ms", "decode")):
+        fig.add_trace(go.Bar(x=[_label(c) for c in codecs], y=[table[c][field] for c in codecs], name=name,
+                             hovertemplate=f"%{{x}} {name}: %{{y:.1f}} ms<extra></extra>"))
+    fig.update_layout(template=TEMPLATE, barmode="group", title=f"Encode / decode time at setting {quality:g} (ms, log)",
+                      yaxis_type="log", yaxis_title="ms")
+    return fig
+
+
+def metric_bars(records: Sequence[dict], quality: float = 75, metric_ids: Sequence[str] = ("psnr", "ssim")) -> go.Figure:
+    table = at_setting(records, quality)
+    codecs = list(table)
+    present = [m for m in metric_ids if any(table[c].get(m) is not None for c in codecs)]
+    fig = make_subplots(rows=1, cols=max(1, len(present)), subplot_titles=[metrics.METRICS[m].label for m in present])
+    for i, m in enumerate(present, 1):
+        fig.add_trace(go.Bar(x=[_label(c) for c in codecs], y=[table[c].get(m) for c in codecs], name=m,
+                             hovertemplate="%{x}: %{y:.4f}<extra></extra>"), 1, i)
+    fig.update_layout(template=TEMPLATE, title=f"Quality at setting {quality:g} (lossless PSNR is undefined)", showlegend=False)
+    return fig
+
+
+def heatmap(records: Sequence[dict], quality: float = 75, metric_ids: Sequence[str] | None = None) -> go.Figure:
+    """Format x metric at one setting; colour is each column's rank-free 0-1 scale (1 = best), text the value."""
+    table = at_setting(records, quality)
+    codecs = list(table)
+    fields = [m for m in (metric_ids or metrics.METRICS) if any(table[c].get(m) is not None for c in codecs)]
+    fields += ["bpp", "encode_ms", "decode_ms"]
+    better_high = {**{m: metrics.METRICS[m].higher_is_better for m in metrics.METRICS}, "bpp": False,
+                   "encode_ms": False, "decode_ms": False}
+    z, text = [], []
+    for c in codecs:
+        zrow, trow = [], []
+        for f in fields:
+            col = [table[k][f] for k in codecs if table[k].get(f) is not None]
+            v = table[c].get(f)
+            if v is None or not col or max(col) == min(col):
+                zrow.append(None if v is None else 1.0)
+            else:
+                s = (v - min(col)) / (max(col) - min(col))
+                zrow.append(s if better_high[f] else 1 - s)
+            trow.append("-" if v is None else f"{v:.4g}")
+        z.append(zrow)
+        text.append(trow)
+    names = [metrics.METRICS[f].label if f in metrics.METRICS else f for f in fields]
+    fig = go.Figure(go.Heatmap(z=z, x=names, y=[_label(c) for c in codecs], text=text, texttemplate="%{text}",
+                               colorscale="RdYlGn", zmin=0, zmax=1, colorbar={"title": "best=1"},
+                               hovertemplate="%{y} / %{x}: %{text}<extra></extra>"))
+    fig.update_layout(template=TEMPLATE, title=f"Formats x metrics at setting {quality:g}")
+    return fig
+
+
+def timing_vs_quality(records: Sequence[dict]) -> go.Figure:
+    groups: dict[tuple, list[float]] = defaultdict(list)
+    for r in records:
+        if r["quality"] is not None and r.get("encode_ms") is not None:
+            groups[(r["codec"], r["quality"])].append(r["encode_ms"])
+    fig = go.Figure()
+    for codec in dict.fromkeys(c for c, _ in groups):
+        qs = sorted(q for c, q in groups if c == codec)
+        fig.add_trace(go.Scatter(x=qs, y=[sum(groups[(codec, q)]) / len(groups[(codec, q)]) for q in qs],
+                                 mode="lines+markers", name=_label(codec),
+                                 hovertemplate=f"{_label(codec)} setting %{{x}}: %{{y:.1f}} ms<extra></extra>"))
+    fig.update_layout(template=TEMPLATE, title="Mean encode time vs setting", xaxis_title="setting (0-100 scale)",
+                      yaxis_title="encode ms", yaxis_type="log")
+    return fig
+
+
+def all_figures(doc: dict[str, Any], quality: float = 75) -> dict[str, go.Figure]:
+    recs = doc["records"]
+    figs = {f"rd_{m}": rd_figure(recs, m) for m in doc.get("metrics", ["psnr"])
+            if any(r.get(m) is not None for r in recs)}
+    figs.update(size=size_figure(recs, quality), timing=timing_figure(recs, quality),
+                quality=metric_bars(recs, quality, doc.get("metrics", ("psnr", "ssim"))),
+                heatmap=heatmap(recs, quality, doc.get("metrics")), timing_vs_quality=timing_vs_quality(recs))
+    return figs
+
+
+def charts_html(doc: dict[str, Any], quality: float = 75, bd_rows: Sequence[dict] | None = None) -> str:
+    """One self-contained HTML page (plotly.js inlined once, works offline)."""
+    parts = []
+    for i, fig in enumerate(all_figures(doc, quality).values()):
+        parts.append(fig.to_html(full_html=False, include_plotlyjs=(i == 0)))
+    table = ""
+    if bd_rows:
+        rows = "".join(
+            f"<tr><td>{r['codec']}</td><td>{_fmt(r['bd_rate'], '%')}</td><td>{_fmt(r['bd_metric'])}</td>"
+            f"<td>{r['overlap']:.2f}</td><td>{r['reason'] or ''}</td></tr>" for r in bd_rows)
+        table = ("<h2>BD-rate</h2><table border=1 cellpadding=4><tr><th>codec</th><th>BD-rate</th><th>BD-metric</th>"
+                 f"<th>overlap</th><th>note</th></tr>{rows}</table>")
+    images = ", ".join(i["name"] for i in doc.get("images", []))
+    head = (f"<h1>imgcr benchmark</h1><p>imgcr {doc.get('imgcr')} &middot; {doc.get('created', '')} &middot; "
+            f"{len(doc.get('images', []))} images ({images}) &middot; {len(doc['records'])} records</p>")
+    return f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>imgcr benchmark</title></head><body>{head}{table}{''.join(parts)}</body></html>"
+
+
+def _fmt(v, unit=""):
+    return "n/a" if v is None else f"{v:+.2f}{unit}"

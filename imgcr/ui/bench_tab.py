@@ -1,0 +1,152 @@
+"""The Benchmark tab: sweeps over images, RD curves, BD-rate table, charts, downloads."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import gradio as gr
+import pandas as pd
+
+from imgcr import config, metrics, plots
+from imgcr.bench import bench, expand_paths, parse_qualities, save_csv, save_json
+from imgcr.codecs import DEFAULT_CODECS, REGISTRY
+from imgcr.errors import ImgcrError
+from imgcr.rd import bd_table
+from imgcr.samples import sample_paths
+from imgcr.ui.common import output_folder, user_errors
+
+SAMPLES = "scikit-image samples (CC0)"
+UPLOADS = "my uploads only"
+BD_COLUMNS = ["Codec", "BD-rate %", "BD-metric", "Overlap", "Points", "Note"]
+
+
+def sources() -> list[str]:
+    return [SAMPLES, UPLOADS] + [str(d) for d in config.bench_dirs()]
+
+
+def _images(uploads: list[str] | None, source: str) -> tuple[list[str], list[str]]:
+    paths = [str(p) for p in (uploads or [])]
+    names = [Path(p).name for p in paths]
+    if source == SAMPLES:
+        extra = [str(p) for p in sample_paths()]
+    elif source == UPLOADS:
+        extra = []
+    elif source in {str(d) for d in config.bench_dirs()}:
+        extra = [str(p) for p in expand_paths([source])]
+    else:
+        raise ImgcrError(f"unknown image set {source!r}")
+    paths += extra
+    names += [Path(p).name for p in extra]
+    if not paths:
+        raise ImgcrError("upload images or choose an image set")
+    seen: dict[str, int] = {}
+    unique = []
+    for n in names:  # two uploads may share a name
+        seen[n] = seen.get(n, 0) + 1
+        unique.append(n if seen[n] == 1 else f"{n} ({seen[n]})")
+    return paths, unique
+
+
+def bd_frame(doc: dict, anchor: str, metric: str) -> pd.DataFrame:
+    rows = bd_table(doc["records"], anchor, metric)
+    return pd.DataFrame(
+        [[REGISTRY[r["codec"]].label if r["codec"] in REGISTRY else r["codec"],
+          None if r["bd_rate"] is None else round(r["bd_rate"], 2),
+          None if r["bd_metric"] is None else round(r["bd_metric"], 4),
+          round(r["overlap"], 2), r["points"], r["reason"] or ""] for r in rows],
+        columns=BD_COLUMNS)
+
+
+def _views(doc: dict, anchor: str, metric: str, setting: float):
+    recs = doc["records"]
+    return (
+        bd_frame(doc, anchor, metric),
+        plots.rd_figure(recs, metric),
+        plots.size_figure(recs, setting),
+        plots.timing_figure(recs, setting),
+        plots.metric_bars(recs, setting, doc["metrics"]),
+        plots.heatmap(recs, setting, doc["metrics"]),
+        plots.timing_vs_quality(recs),
+    )
+
+
+@user_errors
+def run_bench(uploads, source, codecs, qualities, metric_ids, workers, anchor, rd_metric, setting,
+              progress=gr.Progress()):
+    """Run a sweep; returns status, BD table, six figures, download files, and the results state."""
+    if not codecs:
+        raise gr.Error("choose at least one codec")
+    if not metric_ids:
+        raise gr.Error("choose at least one metric")
+    paths, names = _images(uploads, source)
+    if rd_metric not in metric_ids:
+        rd_metric = metric_ids[0]
+
+    def report(done, total, label):
+        progress(done / total, desc=f"{done}/{total} {label}")
+
+    doc = bench(paths, codecs, parse_qualities(qualities), metric_ids, workers=int(workers), names=names,
+                progress=report)
+    folder = output_folder()
+    save_json(doc, folder / "results.json")
+    save_csv(doc, folder / "results.csv")
+    rows = bd_table(doc["records"], anchor, "psnr") if "psnr" in metric_ids else None
+    (folder / "charts.html").write_text(plots.charts_html(doc, setting, rows))
+    status = (f"{len(doc['records'])} records: {len(doc['images'])} images x {len(codecs)} codecs; "
+              f"{int(workers)} worker(s). BD-rate is against **{anchor}** on mean curves (PCHIP on log-rate); "
+              "negative = fewer bits for the same quality.")
+    if doc["errors"]:
+        status += "\n" + "\n".join(f"- {c}: {e}" for c, e in doc["errors"].items())
+    files = [str(folder / n) for n in ("results.json", "results.csv", "charts.html")]
+    return (status, *_views(doc, anchor, rd_metric, setting), files, doc)
+
+
+@user_errors
+def refresh(doc, anchor, rd_metric, setting):
+    """Recompute the table and charts for another anchor, metric or setting (no re-encoding)."""
+    if not doc:
+        return (None,) * 7
+    if rd_metric not in doc["metrics"]:
+        raise gr.Error(f"{rd_metric} was not measured in this run")
+    return _views(doc, anchor, rd_metric, setting)
+
+
+def build() -> None:
+    available = [c.id for c in REGISTRY.values() if c.available]
+    with gr.Row():
+        with gr.Column(scale=1):
+            uploads = gr.File(label="Images to add (drop several)", file_count="multiple", type="filepath",
+                              elem_id="bench-uploads")
+            source = gr.Dropdown(sources(), value=SAMPLES, label="Image set", elem_id="bench-source")
+            codecs = gr.CheckboxGroup([(REGISTRY[c].label, c) for c in available],
+                                      value=[c for c in DEFAULT_CODECS if c in available], label="Codecs")
+            qualities = gr.Textbox(value="", label="Settings (0-100, comma-separated; empty = each codec's sweep)",
+                                   placeholder="10,20,30,40,50,60,75,90")
+            metric_ids = gr.CheckboxGroup([(m.label, m.id) for m in metrics.METRICS.values()], value=["psnr", "ssim"],
+                                          label="Metrics")
+            workers = gr.Slider(1, max(1, os.cpu_count() or 1), value=max(1, os.cpu_count() or 1), step=1,
+                                label="Worker processes")
+            anchor = gr.Dropdown([(REGISTRY[c].label, c) for c in available], value="jpeg", label="BD-rate anchor")
+            rd_metric = gr.Dropdown([(m.label, m.id) for m in metrics.METRICS.values()], value="psnr",
+                                    label="Curve / BD metric")
+            setting = gr.Slider(0, 100, value=75, step=5, label="Setting for the bar charts")
+            run = gr.Button("Run benchmark", variant="primary", elem_id="bench-run")
+        with gr.Column(scale=2):
+            status = gr.Markdown(elem_id="bench-status")
+            table = gr.Dataframe(headers=BD_COLUMNS, label="BD-rate vs anchor", interactive=False, elem_id="bd-table")
+            rd = gr.Plot(label="Rate-distortion", elem_id="rd-plot")
+            files = gr.File(label="Results (JSON, CSV) and charts (HTML)", file_count="multiple")
+            with gr.Row():
+                size = gr.Plot(label="Size and ratio")
+                timing = gr.Plot(label="Encode / decode time")
+            with gr.Row():
+                quality = gr.Plot(label="Quality bars")
+                heat = gr.Plot(label="Formats x metrics")
+            tvq = gr.Plot(label="Time vs setting")
+    state = gr.State()
+    charts = [table, rd, size, timing, quality, heat, tvq]
+    run.click(run_bench, [uploads, source, codecs, qualities, metric_ids, workers, anchor, rd_metric, setting],
+              [status, *charts, files, state], api_name="bench")
+    for control in (anchor, rd_metric, setting):
+        control.change(refresh, [state, anchor, rd_metric, setting], charts, api_name=False)
