@@ -75,7 +75,7 @@ def plan(
     files = expand_paths(paths)
     names = list(names) if names else _unique_names(files)
     jobs = []
-    for path, name in zip(files, names):
+    for path, name in zip(files, names, strict=True):
         for cid in codecs:
             codec = get_codec(cid, require_available=False)
             settings = codec.resolve(None, options.get(cid))
@@ -111,6 +111,7 @@ def run_job(job: Job) -> dict[str, Any]:
         rec = {"image": job.image_name, "codec": job.codec, "quality": None if result.lossless else q}
         doc = result.to_json()
         rec.update({k: doc[k] for k in RECORD_FIELDS if k in doc and k not in rec})
+        rec["cached"] = result.cached  # served from the content-keyed cache (a resumed run)
         records.append(rec)
     return {
         "image": {"name": job.image_name, "path": job.image_path, "width": image.width, "height": image.height,

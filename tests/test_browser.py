@@ -70,3 +70,14 @@ def test_bad_upload_shows_a_message(page, tmp_path):
     page.wait_for_selector("#upload >> text=notes.txt", timeout=30_000)
     page.click("#run")
     page.wait_for_selector("text=this is a text file, not an image", timeout=60_000)
+
+
+def test_benchmark_tab_draws_curves_and_bd_table(page):
+    page.get_by_role("tab", name="Benchmark").click()
+    page.wait_for_selector("#bench-run", timeout=30_000)
+    page.get_by_label("Settings (0-100, comma-separated; empty = each codec's sweep)").fill("20,40,60,80")
+    page.click("#bench-run")
+    page.wait_for_selector("#rd-plot .js-plotly-plot .scatterlayer .trace", timeout=240_000)
+    assert page.locator("#rd-plot .scatterlayer .trace").count() >= 5  # one curve per lossy codec
+    assert "BD-rate" in page.inner_text("#bd-table") or "WebP" in page.inner_text("#bd-table")
+    assert "records" in page.inner_text("#bench-status")

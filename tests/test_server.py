@@ -76,3 +76,20 @@ def test_repeat_is_cached(client):
     assert "from the cache" in second[2] and warm < cold
 
 
+
+
+def test_bench_endpoint(client, tmp_path, photo):
+    paths = []
+    for i, (y, x) in enumerate([(0, 0), (200, 150)]):
+        p = tmp_path / f"img{i}.png"
+        Image.fromarray(photo[y:y + 200, x:x + 220]).save(p)
+        paths.append(handle_file(str(p)))
+    result = client.predict(paths, "my uploads only", ["jpeg", "jpegxl"], "20,40,60,80", ["psnr"], 2, "jpeg",
+                            "psnr", 60, api_name="/bench")
+    status, table, rd, *_, files = result
+    assert "16 records" in status
+    assert table["data"][0][0] == "JPEG XL" and table["data"][0][1] < 0
+    names = {Path(f).name for f in files}
+    assert names == {"results.json", "results.csv", "charts.html"}
+    doc = __import__("json").loads(Path(next(f for f in files if f.endswith(".json"))).read_text())
+    assert {r["image"] for r in doc["records"]} == {"img0.png", "img1.png"}

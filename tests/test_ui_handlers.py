@@ -92,3 +92,24 @@ def test_views_difference_ssim_and_zoom():
     assert crop[0].shape == (256, 256, 3)
     assert np.array_equal(crop[0][::4, ::4], state["images"][ORIGINAL][:64, :64])
     assert render_view(None, ORIGINAL, "JPEG", "Images", False, 0, 0, 64, 1) is None
+
+
+def test_bench_tab_handlers(tmp_path, photo):
+    from imgcr.ui.bench_tab import BD_COLUMNS, SAMPLES, UPLOADS, refresh, run_bench
+
+    a = tmp_path / "a.png"
+    Image.fromarray(photo[:180, :200]).save(a)
+    out = run_bench([str(a)], UPLOADS, ["jpeg", "webp"], "20,40,60,80", ["psnr", "ssim"], 1, "jpeg", "psnr", 60,
+                    progress=no_progress)
+    status, table, rd, size, timing, quality, heat, tvq, files, doc = out
+    assert "8 records" in status and list(table.columns) == BD_COLUMNS
+    assert table.loc[0, "Codec"] == "WebP" and table.loc[0, "BD-rate %"] < 0
+    assert {Path(f).name for f in files} == {"results.json", "results.csv", "charts.html"}
+    assert [t.name for t in rd.data] == ["JPEG", "WebP"]
+    table2, rd2, *_ = refresh(doc, "webp", "ssim", 40)
+    assert table2.loc[0, "Codec"] == "JPEG" and table2.loc[0, "BD-rate %"] > 0
+    assert "SSIM" in rd2.layout.title.text
+    with pytest.raises(gr.Error, match="upload images"):
+        run_bench(None, UPLOADS, ["jpeg"], "", ["psnr"], 1, "jpeg", "psnr", 75, progress=no_progress)
+    with pytest.raises(gr.Error, match="qualities"):
+        run_bench(None, SAMPLES, ["jpeg"], "ten", ["psnr"], 1, "jpeg", "psnr", 75, progress=no_progress)
