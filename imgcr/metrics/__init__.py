@@ -11,6 +11,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from imgcr.errors import UnknownNameError
@@ -28,6 +29,9 @@ class MetricSpec:
 
 
 def _mse(a: np.ndarray, b: np.ndarray) -> float:
+    if a.dtype == np.uint8 and b.dtype == np.uint8:
+        # exact: integer squared differences summed in double by OpenCV (no float64 copies)
+        return cv2.norm(np.ascontiguousarray(a), np.ascontiguousarray(b), cv2.NORM_L2SQR) / a.size
     d = a.astype(np.float64) - b.astype(np.float64)
     return float(np.mean(d * d))
 
