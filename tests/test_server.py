@@ -86,7 +86,7 @@ def test_bench_endpoint(client, tmp_path, photo):
         paths.append(handle_file(str(p)))
     result = client.predict(paths, "my uploads only", ["jpeg", "jpegxl"], "20,40,60,80", ["psnr"], 2, "jpeg",
                             "psnr", 60, api_name="/bench")
-    status, table, rd, *_, files = result
+    status, table, rd, *_, files, images = result
     assert "16 records" in status
     assert table["data"][0][0] == "JPEG XL" and table["data"][0][1] < 0
     names = {Path(f).name for f in files}

@@ -101,7 +101,8 @@ def test_bench_tab_handlers(tmp_path, photo):
     Image.fromarray(photo[:180, :200]).save(a)
     out = run_bench([str(a)], UPLOADS, ["jpeg", "webp"], "20,40,60,80", ["psnr", "ssim"], 1, "jpeg", "psnr", 60,
                     progress=no_progress)
-    status, table, rd, size, timing, quality, heat, tvq, files, doc = out
+    status, table, rd, size, timing, quality, heat, tvq, files, images, doc = out
+    assert images["choices"] == ["mean over images", "a.png"]
     assert "8 records" in status and list(table.columns) == BD_COLUMNS
     assert table.loc[0, "Codec"] == "WebP" and table.loc[0, "BD-rate %"] < 0
     assert {Path(f).name for f in files} == {"results.json", "results.csv", "charts.html"}
@@ -109,6 +110,8 @@ def test_bench_tab_handlers(tmp_path, photo):
     table2, rd2, *_ = refresh(doc, "webp", "ssim", 40)
     assert table2.loc[0, "Codec"] == "JPEG" and table2.loc[0, "BD-rate %"] > 0
     assert "SSIM" in rd2.layout.title.text
+    _, rd3, *_ = refresh(doc, "jpeg", "psnr", 40, "a.png")
+    assert "image a.png" in rd3.layout.title.text
     with pytest.raises(gr.Error, match="upload images"):
         run_bench(None, UPLOADS, ["jpeg"], "", ["psnr"], 1, "jpeg", "psnr", 75, progress=no_progress)
     with pytest.raises(gr.Error, match="qualities"):

@@ -19,6 +19,7 @@ from imgcr.ui.common import output_folder, user_errors
 SAMPLES = "scikit-image samples (CC0)"
 UPLOADS = "my uploads only"
 BD_COLUMNS = ["Codec", "BD-rate %", "BD-metric", "Overlap", "Points", "Note"]
+MEAN = "mean over images"
 
 
 def sources() -> list[str]:
@@ -48,8 +49,8 @@ def _images(uploads: list[str] | None, source: str) -> tuple[list[str], list[str
     return paths, unique
 
 
-def bd_frame(doc: dict, anchor: str, metric: str) -> pd.DataFrame:
-    rows = bd_table(doc["records"], anchor, metric)
+def bd_frame(doc: dict, anchor: str, metric: str, image: str | None = None) -> pd.DataFrame:
+    rows = bd_table(doc["records"], anchor, metric, image)
     return pd.DataFrame(
         [[REGISTRY[r["codec"]].label if r["codec"] in REGISTRY else r["codec"],
           None if r["bd_rate"] is None else round(r["bd_rate"], 2),
@@ -58,11 +59,12 @@ def bd_frame(doc: dict, anchor: str, metric: str) -> pd.DataFrame:
         columns=BD_COLUMNS)
 
 
-def _views(doc: dict, anchor: str, metric: str, setting: float):
+def _views(doc: dict, anchor: str, metric: str, setting: float, image: str = MEAN):
     recs = doc["records"]
+    one = None if image in (None, MEAN) else image
     return (
-        bd_frame(doc, anchor, metric),
-        plots.rd_figure(recs, metric),
+        bd_frame(doc, anchor, metric, one),
+        plots.rd_figure(recs, metric, one),
         plots.size_figure(recs, setting),
         plots.timing_figure(recs, setting),
         plots.metric_bars(recs, setting, doc["metrics"]),
@@ -99,17 +101,18 @@ def run_bench(uploads, source, codecs, qualities, metric_ids, workers, anchor, r
     if doc["errors"]:
         status += "\n" + "\n".join(f"- {c}: {e}" for c, e in doc["errors"].items())
     files = [str(folder / n) for n in ("results.json", "results.csv", "charts.html")]
-    return (status, *_views(doc, anchor, rd_metric, setting), files, doc)
+    images = gr.update(choices=[MEAN] + [i["name"] for i in doc["images"]], value=MEAN)
+    return (status, *_views(doc, anchor, rd_metric, setting), files, images, doc)
 
 
 @user_errors
-def refresh(doc, anchor, rd_metric, setting):
-    """Recompute the table and charts for another anchor, metric or setting (no re-encoding)."""
+def refresh(doc, anchor, rd_metric, setting, image=MEAN):
+    """Recompute the table and charts for another anchor, metric, setting or image (no re-encoding)."""
     if not doc:
         return (None,) * 7
     if rd_metric not in doc["metrics"]:
         raise gr.Error(f"{rd_metric} was not measured in this run")
-    return _views(doc, anchor, rd_metric, setting)
+    return _views(doc, anchor, rd_metric, setting, image)
 
 
 def build() -> None:
@@ -130,6 +133,7 @@ def build() -> None:
             anchor = gr.Dropdown([(REGISTRY[c].label, c) for c in available], value="jpeg", label="BD-rate anchor")
             rd_metric = gr.Dropdown([(m.label, m.id) for m in metrics.METRICS.values()], value="psnr",
                                     label="Curve / BD metric")
+            curve_image = gr.Dropdown([MEAN], value=MEAN, label="Curves and BD-rate for")
             setting = gr.Slider(0, 100, value=75, step=5, label="Setting for the bar charts")
             run = gr.Button("Run benchmark", variant="primary", elem_id="bench-run")
         with gr.Column(scale=2):
@@ -147,6 +151,6 @@ def build() -> None:
     state = gr.State()
     charts = [table, rd, size, timing, quality, heat, tvq]
     run.click(run_bench, [uploads, source, codecs, qualities, metric_ids, workers, anchor, rd_metric, setting],
-              [status, *charts, files, state], api_name="bench")
-    for control in (anchor, rd_metric, setting):
-        control.change(refresh, [state, anchor, rd_metric, setting], charts, api_name=False)
+              [status, *charts, files, curve_image, state], api_name="bench")
+    for control in (anchor, rd_metric, setting, curve_image):
+        control.change(refresh, [state, anchor, rd_metric, setting, curve_image], charts, api_name=False)
