@@ -1,0 +1,125 @@
+"""Run one catalogue model on one image: colour handling, noise level, scale, tiling.
+
+Image type at this boundary: ``uint8 HxWx3 RGB`` in and out. Gray models (colour
+``y``) run on Y of full-range YCbCr and keep the chroma (VDSR on studio-range Y, as
+trained). FFDNet gets a noise-level map; x4 models asked for x2 run at x4 and are
+resized down; VDSR refines a bicubic upscale.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from imgcr.colour import rgb_to_ycbcr, to_uint8, ycbcr_to_rgb
+from imgcr.errors import ImgcrError
+from imgcr.models import classical
+from imgcr.models.catalog import ModelSpec
+
+DEFAULT_TILE = {"cpu": 256, "cuda": 512}
+
+
+@dataclass(frozen=True)
+class Restored:
+    pixels: np.ndarray
+    seconds: float
+    device: str
+    notes: tuple[str, ...] = ()
+
+
+def output_scale(spec: ModelSpec, scale: int | None) -> int:
+    """The scale a run produces: the model's, or the requested one for any-scale methods."""
+    if spec.task != "sr" and spec.scale <= 1:
+        return 1
+    if spec.scale == 0:  # any scale (bicubic, lanczos, VDSR)
+        return int(scale or 2)
+    if scale and scale != spec.scale:
+        if scale > spec.scale:
+            raise ImgcrError(f"{spec.id} upscales x{spec.scale}; it cannot make x{scale}")
+        return int(scale)
+    return spec.scale
+
+
+def restore(pixels: np.ndarray, spec: ModelSpec, sigma: float | None = None, scale: int | None = None,
+            tile: int | None = -1, device: str | None = None,
+            progress: Callable[[float], None] | None = None) -> Restored:
+    """Restore ``pixels`` with ``spec``.
+
+    Args:
+        sigma: noise level (0-255) for models that take one (FFDNet, non-local means); default 25.
+        scale: wanted upscaling for SR (default: the model's own).
+        tile: tile side; -1 picks a default per device, None runs the image whole.
+    """
+    t0 = time.perf_counter()
+    notes: list[str] = []
+    out_scale = output_scale(spec, scale)
+    if spec.classical:
+        out = _classical(pixels, spec, sigma, out_scale)
+        return Restored(out, time.perf_counter() - t0, "cpu", tuple(notes))
+    from imgcr.models.loader import POOL
+
+    model = POOL.get(spec, device)
+    tile = DEFAULT_TILE["cuda" if model.device.startswith("cuda") else "cpu"] if tile == -1 else tile
+    if spec.arch == "VDSR":
+        up = classical.upscale(pixels, out_scale, "bicubic")
+        ycc = rgb_to_ycbcr(up, studio=True)
+        y = _infer(model, ycc[..., 0:1] / 255.0, None, 1, tile, progress)
+        ycc[..., 0] = y[..., 0] * 255.0
+        out = to_uint8(ycbcr_to_rgb(ycc, studio=True))
+        notes.append(f"VDSR refined a bicubic x{out_scale} upscale on studio-range Y")
+    elif model.in_channels == 1:
+        ycc = rgb_to_ycbcr(pixels)
+        s = (sigma if sigma is not None else 25.0) if spec.needs_sigma else None
+        y = _infer(model, ycc[..., 0:1] / 255.0, s, model.scale, tile, progress)
+        if model.scale != 1:
+            raise ImgcrError(f"{spec.id}: gray SR models are not supported")
+        ycc[..., 0] = y[..., 0] * 255.0
+        out = to_uint8(ycbcr_to_rgb(ycc))
+        notes.append("gray model run on Y (full-range YCbCr); chroma kept")
+    else:
+        s = (sigma if sigma is not None else 25.0) if spec.needs_sigma else None
+        out = to_uint8(_infer(model, pixels / 255.0, s, model.scale, tile, progress) * 255.0)
+        if out_scale != model.scale:
+            h, w = pixels.shape[:2]
+            out = classical.resize(out, (w * out_scale, h * out_scale), "bicubic")
+            notes.append(f"x{model.scale} model resized to x{out_scale}")
+    if spec.needs_sigma:
+        notes.append(f"noise level σ={sigma if sigma is not None else 25.0:g}")
+    return Restored(out, time.perf_counter() - t0, model.device, tuple(notes))
+
+
+def _classical(pixels, spec, sigma, out_scale) -> np.ndarray:
+    if spec.arch in ("bicubic", "lanczos"):
+        return classical.upscale(pixels, out_scale, spec.arch)
+    if spec.arch == "nlmeans":
+        return classical.nl_means(pixels, sigma if sigma is not None else 25.0)
+    raise ImgcrError(f"{spec.id}: unknown classical method {spec.arch}")
+
+
+def _infer(model, x: np.ndarray, sigma: float | None, scale: int, tile: int | None, progress) -> np.ndarray:
+    """float HxWxC [0, 1] -> float HxWxC, clipped to [0, 1]."""
+    import torch
+
+    from imgcr.models.tiling import run_tiled
+
+    dtype = torch.float16 if model.half else torch.float32
+    t = torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1), dtype=np.float32))[None].to(model.device, dtype)
+    if sigma is not None:
+        level = torch.full((1, 1, 1, 1), sigma / 255.0, device=model.device, dtype=dtype)
+
+        def fn(piece):
+            return model.module(piece, level)
+    else:
+        fn = model.module
+    with torch.inference_mode():
+        out = run_tiled(fn, t, scale, tile, overlap=_overlap(model), progress=progress)
+        out = out.float().clamp(0, 1)[0].permute(1, 2, 0).cpu().numpy()
+    return out.astype(np.float64)
+
+
+def _overlap(model) -> int:
+    """Context kept around each tile: at least the receptive-field radius of the shallow CNNs."""
+    return 24 if model.spec.arch in ("DnCNN", "FFDNet", "VDSR", "RealESRGAN Compact") else 32

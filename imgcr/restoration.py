@@ -1,0 +1,152 @@
+"""Degrade (optionally), restore with one or several models, measure against the original; cached.
+
+The one backend the Restore tab, ``python -m imgcr restore`` and the compress-then-restore
+codecs call.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from imgcr import metrics
+from imgcr.cache import Entry, ResultCache, default_cache, make_key
+from imgcr.degrade import chain_label, degrade, downscale_factor, parse_chain
+from imgcr.errors import ImgcrError
+from imgcr.images import LoadedImage, pixels_digest
+from imgcr.models import get_model
+from imgcr.models.run import restore
+
+DEFAULT_METRICS = ("psnr", "ssim", "lpips")
+
+
+@dataclass
+class ModelRun:
+    model: str
+    label: str
+    pixels: np.ndarray | None = None
+    seconds: float | None = None
+    device: str | None = None
+    notes: tuple[str, ...] = ()
+    metrics: dict[str, float | None] = field(default_factory=dict)
+    error: str | None = None
+    cached: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"model": self.model, "label": self.label, "seconds": _r(self.seconds), "device": self.device,
+                "notes": list(self.notes), "error": self.error, "cached": self.cached,
+                "restored": {m: _r(v) for m, v in self.metrics.items()},
+                "shape": None if self.pixels is None else list(self.pixels.shape)}
+
+
+@dataclass
+class RestoreReport:
+    reference: np.ndarray | None
+    degraded: np.ndarray
+    chain: str
+    seed: int
+    degraded_metrics: dict[str, float | None]
+    runs: list[ModelRun]
+    notes: tuple[str, ...] = ()
+
+
+def _r(x):
+    return None if x is None else round(float(x), 6)
+
+
+def measure(reference: np.ndarray | None, img: np.ndarray, metric_ids: Sequence[str]) -> dict[str, float | None]:
+    """Metrics of ``img`` against ``reference``; None where undefined or the sizes differ."""
+    if reference is None or img.shape != reference.shape:
+        return {m: None for m in metric_ids}
+    return {m: metrics.compute(m, reference, img) for m in metric_ids}
+
+
+def _png(pixels: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(pixels).save(buf, format="PNG", compress_level=1)
+    return buf.getvalue()
+
+
+def run_restore(
+    image: LoadedImage,
+    model_ids: Sequence[str],
+    chain: str | None = None,
+    seed: int = 0,
+    sigma: float | None = None,
+    scale: int | None = None,
+    metric_ids: Sequence[str] = DEFAULT_METRICS,
+    cache: ResultCache | None = None,
+    progress: Callable[[float, str], None] | None = None,
+) -> RestoreReport:
+    """Degrade ``image`` by ``chain`` (or take it as already degraded), restore with each model.
+
+    Args:
+        chain: e.g. ``"jpeg:10"``, ``"noise:25,down:2"``; None/"none": the image is the degraded input
+            and there is no reference to measure against.
+        sigma: noise level for models that take one; defaults to the chain's noise, else 25.
+        scale: SR factor; defaults to the chain's downscale factor, else the model's own.
+    """
+    for m in metric_ids:
+        metrics.get_metric(m)
+    specs = [get_model(mid) for mid in model_ids]
+    if not specs:
+        raise ImgcrError("choose at least one model")
+    steps = parse_chain(chain)
+    cache = cache if cache is not None else default_cache()
+    notes: list[str] = []
+    if steps:
+        factor = downscale_factor(steps)
+        ref = image.pixels
+        if factor > 1:
+            h, w = ref.shape[:2]
+            ref = np.ascontiguousarray(ref[: h - h % factor, : w - w % factor])
+            if ref.shape != image.pixels.shape:
+                notes.append(f"reference cropped to {ref.shape[1]}x{ref.shape[0]} (a multiple of {factor})")
+        degraded = degrade(image.pixels, steps, seed)
+        reference = ref
+    else:
+        factor, degraded, reference = 1, image.pixels, None
+        notes.append("no degradation applied: the image is taken as degraded; there is no reference to score against")
+    noise = [s.value for s in steps if s.kind == "noise"]
+    sigma = sigma if sigma is not None else (noise[0] if noise else None)
+    scale = scale if scale is not None else (factor if factor > 1 else None)
+    degraded_metrics = measure(reference, degraded, metric_ids)
+    if reference is not None and degraded.shape != reference.shape:
+        notes.append("the degraded image is smaller than the original: its metrics need an upscaler (see the bicubic row)")
+    runs = []
+    digest = pixels_digest(degraded)
+    for i, spec in enumerate(specs):
+        if progress:
+            progress(i / len(specs), f"{spec.id}")
+        run = ModelRun(spec.id, spec.label)
+        try:
+            key = make_key("restore", 1, digest, spec.id, spec.weights.sha256 if spec.weights else None, sigma, scale)
+            entry = cache.get(key)
+            if entry is None:
+                result = restore(degraded, spec, sigma=sigma, scale=scale)
+                entry = Entry({"seconds": result.seconds, "device": result.device, "notes": list(result.notes),
+                               "bytes": 0}, b"", result.pixels)
+                entry.data = _png(result.pixels)
+                entry.record["bytes"] = len(entry.data)
+                cache.put(key, entry)
+            else:
+                run.cached = True
+                if entry.decoded is None:
+                    entry.decoded = np.asarray(Image.open(io.BytesIO(entry.data)).convert("RGB"))
+            run.pixels = entry.decoded
+            run.seconds, run.device = entry.record["seconds"], entry.record["device"]
+            run.notes = tuple(entry.record["notes"])
+            run.metrics = measure(reference, run.pixels, metric_ids)
+            if reference is not None and run.pixels.shape != reference.shape:
+                run.notes += (f"output {run.pixels.shape[1]}x{run.pixels.shape[0]} differs from the original's size",)
+        except ImgcrError as exc:
+            run.error = str(exc)
+        runs.append(run)
+    if progress:
+        progress(1.0, "done")
+    return RestoreReport(reference, degraded, chain_label(steps), seed, degraded_metrics, runs, tuple(notes))
