@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from imgcr import __version__
-from imgcr.errors import ImgcrError, UnknownNameError
+from imgcr.errors import ImgcrError, UnknownNameError  # noqa: F401
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,6 +80,38 @@ def _parser() -> argparse.ArgumentParser:
     pl.add_argument("--setting", type=float, default=75, help="setting for the bar charts and heat map")
     pl.set_defaults(func=_plot)
 
+    rs = sub.add_parser("restore", help="degrade (optionally) and restore one image with a model")
+    rs.add_argument("image")
+    rs.add_argument("--model", required=True, help="model id (see `models`)")
+    rs.add_argument("--degrade", help="e.g. jpeg:10 | webp:Q | avif:Q | noise:25 | down:4 | blur:1.5, comma-chained")
+    rs.add_argument("--seed", type=int, default=0)
+    rs.add_argument("--sigma", type=float, help="noise level for models that take one (default: the chain's, else 25)")
+    rs.add_argument("--scale", type=int, help="SR factor (default: the chain's downscale, else the model's)")
+    rs.add_argument("--metrics", default="psnr,ssim,lpips")
+    rs.add_argument("--out", type=Path, help="write the restored image (PNG)")
+    rs.add_argument("--save-degraded", type=Path, help="write the degraded input (PNG)")
+    rs.add_argument("--json", action="store_true")
+    rs.set_defaults(func=_restore)
+
+    ms = sub.add_parser("models", help="list restoration models and whether their weights are here")
+    ms.add_argument("--json", action="store_true")
+    ms.set_defaults(func=_models)
+
+    ev = sub.add_parser("eval", help="dataset means for a model under a degradation protocol")
+    ev.add_argument("dataset", help="folder of reference images")
+    ev.add_argument("--model", required=True)
+    ev.add_argument("--degrade", default="", help="the degradation (omit with --lr-dir)")
+    ev.add_argument("--lr-dir", help="read low-resolution inputs by file name from this folder (SR sets)")
+    ev.add_argument("--seed", type=int, default=0)
+    ev.add_argument("--sigma", type=float)
+    ev.add_argument("--scale", type=int)
+    ev.add_argument("--metrics", default="psnr,ssim")
+    ev.add_argument("--y-channel", action="store_true", help="PSNR on BT.601 studio-range Y")
+    ev.add_argument("--shave", type=int, default=0, help="border pixels left out of the metrics")
+    ev.add_argument("--limit", type=int, help="first N images only")
+    ev.add_argument("--json", action="store_true")
+    ev.set_defaults(func=_eval)
+
     k = sub.add_parser("codecs", help="list codecs and whether they are available")
     k.add_argument("--json", action="store_true")
     k.set_defaults(func=_codecs)
@@ -89,6 +121,8 @@ def _parser() -> argparse.ArgumentParser:
     d = wsub.add_parser("download", help="download a weight file (sha256-checked) into the cache")
     d.add_argument("id")
     d.add_argument("--url", help="download from this address instead of the official source")
+    d.add_argument("--trust-unpinned", action="store_true",
+                   help="allow a file with no published sha256 (its hash is printed and kept beside it)")
     d.set_defaults(func=_weights_download)
     ls = wsub.add_parser("list", help="list weight files and where they were found")
     ls.set_defaults(func=_weights_list)
@@ -235,6 +269,77 @@ def _plot(args) -> int:
     return 0
 
 
+def _restore(args) -> int:
+    from PIL import Image
+
+    from imgcr.images import load_image
+    from imgcr.restoration import run_restore
+
+    image = load_image(args.image)
+    report = run_restore(image, [args.model], args.degrade, args.seed, args.sigma, args.scale, _split(args.metrics))
+    run = report.runs[0]
+    if run.error:
+        raise ImgcrError(run.error)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(run.pixels).save(args.out)
+    if args.save_degraded:
+        Image.fromarray(report.degraded).save(args.save_degraded)
+    doc = {
+        "image": {"path": str(args.image), "width": image.width, "height": image.height, "notes": list(image.notes)},
+        "model": run.model, "device": run.device, "seconds": run.seconds, "degrade": report.chain, "seed": report.seed,
+        "degraded": report.degraded_metrics, "restored": run.metrics, "notes": list(report.notes + run.notes),
+        "out": str(args.out) if args.out else None,
+    }
+    if args.json:
+        print(json.dumps(doc, indent=2))
+        return 0
+    print(f"{run.model} on {run.device}: {run.seconds:.2f} s; degradation {report.chain}")
+    for m in run.metrics:
+        d, r = report.degraded_metrics.get(m), run.metrics.get(m)
+        print(f"  {m:<8} degraded {_fmt(d, 4):>9}  restored {_fmt(r, 4):>9}")
+    for n in doc["notes"]:
+        print(f"  note: {n}")
+    return 0
+
+
+def _models(args) -> int:
+    from imgcr import weights
+    from imgcr.models import MODELS
+
+    rows = []
+    for m in MODELS:
+        path = weights.find(m.weights) if m.weights else None
+        state = "classical" if m.classical else ("available" if path else ("downloadable" if m.weights.url else "missing"))
+        rows.append({"id": m.id, "label": m.label, "task": m.task, "arch": m.arch, "scale": m.scale or None,
+                     "colour": m.colour, "state": state, "available": m.classical or path is not None,
+                     "weights": str(path) if path else None, "url": m.weights.url if m.weights else None,
+                     "sha256": list(m.weights.sha256) if m.weights else [], "licence": m.licence, "source": m.source,
+                     "notes": m.notes})
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    for r in rows:
+        print(f"{r['id']:<22}{r['task']:<16}{r['state']:<13}{r['label']}")
+    return 0
+
+
+def _eval(args) -> int:
+    from imgcr.evaluate import evaluate
+
+    if not args.degrade and not args.lr_dir:
+        raise UnknownNameError("give --degrade (e.g. noise:25) or --lr-dir")
+    res = evaluate([args.dataset], args.model, args.degrade, args.seed, args.sigma, args.scale, _split(args.metrics),
+                   args.y_channel, args.shave, args.limit, args.lr_dir)
+    if args.json:
+        print(json.dumps(res, indent=2))
+        return 0
+    print(f"{res['model']} on {args.dataset} ({res['images']} images, {args.degrade or 'LR: ' + str(args.lr_dir)}):")
+    for m in res["restored"]:
+        print(f"  {m:<8} degraded {_fmt(res['degraded'][m], 4):>9}  restored {_fmt(res['restored'][m], 4):>9}")
+    return 0
+
+
 def _codecs(args) -> int:
     from imgcr.codecs import list_codecs
 
@@ -250,8 +355,9 @@ def _codecs(args) -> int:
 
 def _weight_specs():
     from imgcr.metrics.lpips_metric import ALEXNET_TRUNK
+    from imgcr.models import MODELS
 
-    return {s.id: s for s in (ALEXNET_TRUNK,)}
+    return {s.id: s for s in (ALEXNET_TRUNK, *(m.weights for m in MODELS if m.weights is not None))}
 
 
 def _weights_download(args) -> int:
@@ -265,7 +371,7 @@ def _weights_download(args) -> int:
         pct = f"{100 * done / total:5.1f}%" if total else ""
         print(f"\r{args.id}: {done / 1e6:8.1f} MB {pct}", end="", file=sys.stderr)
 
-    path = weights.download(specs[args.id], url=args.url, progress=show)
+    path = weights.download(specs[args.id], url=args.url, progress=show, trust_unpinned=args.trust_unpinned)
     print(file=sys.stderr)
     print(path)
     return 0

@@ -20,9 +20,21 @@ from imgcr import metrics
 from imgcr.bench import expand_paths
 from imgcr.colour import rgb_to_ycbcr, to_uint8
 from imgcr.degrade import degrade, downscale_factor, is_gray, parse_chain
+from imgcr.errors import ImgcrError
 from imgcr.images import load_image
 from imgcr.models import get_model
 from imgcr.models.run import restore
+
+
+def _lr_path(lr_dir: Path, hr: Path) -> Path:
+    """The LR file for an HR file: the same name, or ``<stem>x<scale>.<ext>`` (the DIV2K/Set5 convention)."""
+    same = lr_dir / hr.name
+    if same.is_file():
+        return same
+    matches = sorted(p for p in lr_dir.glob(f"{hr.stem}x*") if p.stem[len(hr.stem) + 1:].isdigit())
+    if not matches:
+        raise ImgcrError(f"no low-resolution input for {hr.name} in {lr_dir}")
+    return matches[0]
 
 
 def _score(reference: np.ndarray, img: np.ndarray, metric_ids, y_channel: bool, shave: int) -> dict:
@@ -71,7 +83,7 @@ def evaluate(
     for i, path in enumerate(files):
         reference = load_image(path).pixels
         if lr_dir is not None:
-            model_input = load_image(Path(lr_dir) / path.name).pixels
+            model_input = load_image(_lr_path(Path(lr_dir), path)).pixels
             h, w = model_input.shape[:2]
             f = reference.shape[0] // h
             reference = np.ascontiguousarray(reference[: h * f, : w * f])

@@ -82,6 +82,7 @@ def download(
     url: str | None = None,
     dest_dir: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    trust_unpinned: bool = False,
 ) -> Path:
     """Download ``spec`` into the cache, verify its hash, and return its path.
 
@@ -89,11 +90,16 @@ def download(
         url: override the source (tests point this at a local server).
         dest_dir: override the target folder (default: the cache's weights folder).
         progress: called with (bytes so far, total bytes or 0).
+        trust_unpinned: accept a file for which no sha256 is known (its hash is written beside it).
 
     Raises:
         WeightsError: network failure or a hash mismatch (the partial file is removed).
     """
     url = url or spec.url
+    if not url:
+        raise WeightsError(f"{spec.id}: no download source is known; get it from {spec.source or 'its authors'}")
+    if not spec.sha256 and not spec.url_sha256_prefix and not trust_unpinned:
+        raise WeightsError(f"{spec.id}: no sha256 is published for {url}; pass --trust-unpinned to accept it unchecked")
     dest_dir = dest_dir or config.cache_dir() / "weights"
     name = Path(url).name if spec.url_sha256_prefix else spec.names[0]
     target = dest_dir / (str(Path(spec.names[0]).parent / name) if spec.url_sha256_prefix else name)
@@ -117,6 +123,8 @@ def download(
         if not ok:
             raise WeightsError(f"{spec.id}: downloaded file failed its sha256 check (got {digest[:16]}...)")
         os.replace(tmp, target)
+        if not spec.sha256 and not spec.url_sha256_prefix:
+            target.with_name(target.name + ".sha256").write_text(f"{digest}  {target.name}\n")
     except OSError as exc:
         raise WeightsError(f"{spec.id}: download from {url} failed: {exc}") from None
     finally:

@@ -9,6 +9,7 @@ from imgcr.codecs.jpeg import JpegCodec
 from imgcr.codecs.jpeg2000 import Jpeg2000Codec
 from imgcr.codecs.jpegxl import JpegXlCodec
 from imgcr.codecs.png import PngCodec
+from imgcr.codecs.restored import RestoredCodec
 from imgcr.codecs.webp import WebpCodec
 from imgcr.errors import CodecUnavailableError, UnknownNameError
 
@@ -28,6 +29,9 @@ REGISTRY: dict[str, Codec] = {
         QoiCodec(),
     )
 }
+# compress, then restore: the base codec's bytes, decoded and restored by a model
+_jpeg = REGISTRY["jpeg"]
+REGISTRY.update({c.id: c for c in (RestoredCodec(_jpeg, "dncnn3"),)})
 
 DEFAULT_CODECS = ("jpeg", "png", "jpeg2000", "webp", "avif", "jpegxl")
 

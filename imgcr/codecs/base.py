@@ -128,6 +128,9 @@ class Codec:
         return dict(settings)
 
     # ---- work ---------------------------------------------------------
+    def prepare(self) -> None:
+        """Load anything slow (models) before timed work; a no-op for plain codecs."""
+
     def encode(self, pixels: np.ndarray, settings: dict[str, Any]) -> bytes:
         reason = self.unavailable_reason()
         if reason:

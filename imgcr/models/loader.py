@@ -43,6 +43,10 @@ def _read(spec: ModelSpec, device: str) -> LoadedModel:
     import torch
 
     path = weights.require(spec.weights)
+    if spec.weights.sha256:
+        digest = weights.sha256_file(path)
+        if digest not in spec.weights.sha256:
+            raise WeightsError(f"{spec.id}: {path} fails its sha256 check (got {digest[:16]}...); re-download it")
     if spec.arch in ("FFDNet", "VDSR"):
         from imgcr.models.arch import VDSR, FFDNet
 

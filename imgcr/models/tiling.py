@@ -25,9 +25,8 @@ def run_tiled(fn: Callable, x, scale: int, tile: int | None, overlap: int = 16,
         try:
             return _tiles(fn, x, scale, tile, overlap, progress)
         except torch.OutOfMemoryError:
-            if x.device.type != "cuda":
-                raise
-            torch.cuda.empty_cache()
+            if x.device.type == "cuda":
+                torch.cuda.empty_cache()
             h, w = x.shape[-2:]
             tile = max(h, w) // 2 if tile is None else tile // 2
             if tile < MIN_TILE:

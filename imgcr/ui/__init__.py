@@ -9,7 +9,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr  # noqa: E402
 
 from imgcr import __version__  # noqa: E402
-from imgcr.ui import bench_tab, compare_tab  # noqa: E402
+from imgcr.ui import bench_tab, compare_tab, restore_tab  # noqa: E402
 
 INTRO = (
     "# imgcr — see and measure what a codec does to an image\n"
@@ -24,6 +24,8 @@ def build_app() -> gr.Blocks:
         gr.Markdown(INTRO)
         with gr.Tab("Compare formats"):
             compare_tab.build()
+        with gr.Tab("Restore"):
+            restore_tab.build()
         with gr.Tab("Benchmark"):
             bench_tab.build()
         gr.Markdown(f"imgcr {__version__}")

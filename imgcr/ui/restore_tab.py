@@ -1,0 +1,218 @@
+"""The Restore tab: degrade, restore with one or several models, compare and score."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+import pandas as pd
+from PIL import Image
+
+from imgcr import views, weights
+from imgcr.degrade import KINDS
+from imgcr.images import from_array
+from imgcr.models import MODELS, get_model
+from imgcr.restoration import run_restore
+from imgcr.samples import sample_names
+from imgcr.ui.common import load_input, output_folder, user_errors
+
+PRESETS = {
+    "JPEG q10": "jpeg:10",
+    "JPEG q20": "jpeg:20",
+    "WebP q10": "webp:10",
+    "AVIF q15": "avif:15",
+    "Noise σ=15": "noise:15",
+    "Noise σ=25": "noise:25",
+    "Noise σ=50": "noise:50",
+    "Downscale x2": "down:2",
+    "Downscale x4": "down:4",
+    "Blur 1.5 + noise 5": "blur:1.5,noise:5",
+    "None: my image is already degraded": "none",
+}
+COLUMNS = ["Result", "PSNR dB", "SSIM", "LPIPS", "ΔPSNR", "ΔSSIM", "ΔLPIPS", "Seconds", "Device", "Notes"]
+# CPU seconds per megapixel, measured here (benchmarks/restore_speed.py); used for the time estimate.
+CPU_S_PER_MP = {"DnCNN": 18.0, "FFDNet": 2.0, "VDSR": 35.0, "RealESRGAN Compact": 45.0, "ESRGAN": 600.0,
+                "SwinIR": 700.0, "FBCNN": 100.0, "SCUNet": 100.0, "DRUNet": 75.0, "nlmeans": 2.0}
+
+
+def available_models() -> list[str]:
+    return [m.id for m in MODELS if m.classical or weights.find(m.weights) is not None]
+
+
+def estimate_seconds(model_ids: list[str], width: int, height: int) -> float:
+    """Rough CPU time for a run: megapixels of the model's input x measured seconds per megapixel."""
+    total = 0.0
+    for mid in model_ids:
+        spec = get_model(mid)
+        total += width * height / 1e6 * CPU_S_PER_MP.get(spec.arch, 0.0) * (16 if spec.scale == 0 and spec.arch == "VDSR" else 1)
+    return total
+
+
+def _row(label, m, base, run=None):
+    def d(key, nd):
+        if base is None or m.get(key) is None or base.get(key) is None:
+            return None
+        return round(m[key] - base[key], nd)
+
+    return [label, _num(m.get("psnr"), 2), _num(m.get("ssim"), 4), _num(m.get("lpips"), 4),
+            d("psnr", 2) if run else None, d("ssim", 4) if run else None, d("lpips", 4) if run else None,
+            _num(run.seconds, 2) if run else None, run.device if run else None,
+            ("; ".join(run.notes) + ("; cached" if run.cached else "")) if run else ""]
+
+
+def _num(x, nd):
+    return None if x is None else round(float(x), nd)
+
+
+@user_errors
+def run_restore_ui(upload, sample, chain, seed, model_ids, sigma, scale, crop, cx, cy, size, progress=gr.Progress()):
+    """Returns degraded-vs-restored slider, original-vs-restored slider, gallery, table, status, choices, files, state."""
+    image = load_input(upload, sample)
+    if not model_ids:
+        raise gr.Error("choose at least one model")
+    if crop:
+        image = from_array(views.crop(image.pixels, cx, cy, int(size)), image.name)
+    sigma = None if sigma is None or sigma <= 0 else float(sigma)
+    scale = None if scale in (None, "auto") else int(scale)
+
+    def report(fraction, text):
+        progress(fraction, desc=f"restoring: {text}")
+
+    rep = run_restore(image, model_ids, chain, int(seed or 0), sigma, scale, progress=report)
+    rows = [_row(f"degraded ({rep.chain})", rep.degraded_metrics, None)]
+    rows += [_row(r.label, r.metrics, rep.degraded_metrics, r) if not r.error else [r.label] + [None] * 8 + [r.error]
+             for r in rep.runs]
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    folder = output_folder()
+    stem = Path(image.name).stem or "image"
+    Image.fromarray(rep.degraded).save(folder / f"{stem}_degraded.png")
+    files = [str(folder / f"{stem}_degraded.png")]
+    gallery = []
+    for r in rep.runs:
+        if r.pixels is not None:
+            path = folder / f"{stem}_{r.model}.png"
+            Image.fromarray(r.pixels).save(path)
+            files.append(str(path))
+            gallery.append((str(path), r.label))
+    done = [r for r in rep.runs if r.pixels is not None]
+    if not done:
+        raise gr.Error("; ".join(r.error or "failed" for r in rep.runs))
+    state = {"original": rep.reference, "degraded": rep.degraded, "restored": {r.model: r.pixels for r in done}}
+    first = done[0].model
+    s1, s2 = _pairs(state, first)
+    lines = [f"**{image.name}**: {image.width}×{image.height}; degradation `{rep.chain}` (seed {rep.seed})."]
+    lines += [f"- {n}" for n in (*image.notes, *rep.notes)]
+    lines.append("Δ columns are restored minus degraded (for LPIPS, negative is better). "
+                 "Heavy models on CPU: tick 'Run on a crop'.")
+    choice = gr.update(choices=[(r.label, r.model) for r in done], value=first)
+    return s1, s2, gallery, table, "\n".join(lines), choice, files, state
+
+
+def _fit(a: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """Nearest-neighbour enlargement of a smaller (downscaled) input so the slider halves align."""
+    if a.shape == like.shape:
+        return a
+    fy, fx = like.shape[0] // a.shape[0], like.shape[1] // a.shape[1]
+    big = np.repeat(np.repeat(a, max(fy, 1), axis=0), max(fx, 1), axis=1)
+    return np.ascontiguousarray(big[: like.shape[0], : like.shape[1]])
+
+
+def _pairs(state, model_id):
+    restored = state["restored"][model_id]
+    degraded = _fit(state["degraded"], restored)
+    original = state["original"]
+    s2 = (original, restored) if original is not None and original.shape == restored.shape else None
+    return (degraded, restored), s2
+
+
+@user_errors
+def show_model(state, model_id):
+    if not state or model_id not in state.get("restored", {}):
+        return None, None
+    return _pairs(state, model_id)
+
+
+@user_errors
+def update_estimate(upload, sample, model_ids, crop, size):
+    if not model_ids:
+        return ""
+    try:
+        image = load_input(upload, sample)
+    except Exception:
+        return ""
+    w, h = (int(size), int(size)) if crop else (image.width, image.height)
+    w, h = min(w, image.width), min(h, image.height)
+    secs = estimate_seconds(model_ids, w, h)
+    heavy = [m for m in model_ids if get_model(m).heavy]
+    text = f"Estimated CPU time for {w}×{h}: about {secs:.0f} s (a GPU, when present, is much faster)."
+    if heavy and not crop:
+        text += f" {', '.join(heavy)} {'is' if len(heavy) == 1 else 'are'} heavy on CPU: consider 'Run on a crop'."
+    return text
+
+
+@user_errors
+def download_weights(model_id, progress=gr.Progress()):
+    spec = get_model(model_id)
+    if spec.weights is None:
+        raise gr.Error(f"{model_id} needs no weights")
+
+    def show(done, total):
+        if total:
+            progress(done / total, desc=f"{model_id}: {done / 1e6:.1f} MB")
+
+    path = weights.download(spec.weights, progress=show)
+    return f"{model_id}: downloaded and verified -> {path}. Reload the page to use it."
+
+
+def build() -> None:
+    models_here = available_models()
+    missing = [m for m in MODELS if m.id not in models_here]
+    with gr.Row():
+        with gr.Column(scale=1):
+            upload = gr.File(label="Drop an image", type="filepath", elem_id="restore-upload")
+            samples = sample_names()
+            sample = gr.Dropdown(samples, value=samples[0] if samples else None, label="...or a sample image")
+            preset = gr.Dropdown(list(PRESETS), value="JPEG q10", label="Degradation")
+            chain = gr.Textbox(value="jpeg:10", label="Degradation chain (" + ", ".join(f"{k}:N" for k in KINDS) + ")",
+                               elem_id="restore-chain")
+            seed = gr.Number(value=0, precision=0, label="Seed (noise repeats exactly)")
+            models = gr.CheckboxGroup([(get_model(m).label, m) for m in models_here], value=["dncnn3"],
+                                      label="Models", elem_id="restore-models")
+            sigma = gr.Slider(0, 75, value=0, step=1, label="σ for FFDNet / non-local means (0 = the chain's noise, else 25)")
+            scale = gr.Dropdown(["auto", 2, 3, 4], value="auto", label="Upscale for SR (auto = the chain's downscale)")
+            with gr.Row():
+                crop = gr.Checkbox(False, label="Run on a crop")
+                size = gr.Dropdown([128, 256, 384, 512], value=256, label="Crop px")
+            with gr.Row():
+                cx = gr.Slider(0, 100, value=50, step=1, label="Crop x %")
+                cy = gr.Slider(0, 100, value=50, step=1, label="Crop y %")
+            estimate = gr.Markdown(elem_id="restore-estimate")
+            run = gr.Button("Degrade and restore", variant="primary", elem_id="restore-run")
+            with gr.Accordion("Models not available here", open=False):
+                gr.Markdown("\n".join(
+                    f"- **{m.id}** ({m.label}): {'downloadable from ' + m.weights.url if m.weights.url else 'no download source'}"
+                    f"{'' if m.weights.sha256 else ' (no published sha256: use the CLI with --trust-unpinned)'}; {m.licence}"
+                    for m in missing) or "All models are available.")
+                dl_model = gr.Dropdown([m.id for m in missing if m.weights and m.weights.sha256],
+                                       label="Download (sha256-checked)")
+                dl = gr.Button("Download weights")
+                dl_status = gr.Markdown()
+        with gr.Column(scale=2):
+            status = gr.Markdown(elem_id="restore-status")
+            table = gr.Dataframe(headers=COLUMNS, label="Metrics against the original", interactive=False,
+                                 elem_id="restore-table")
+            shown = gr.Dropdown([], label="Model shown in the sliders", elem_id="restore-shown")
+            with gr.Row():
+                s1 = gr.ImageSlider(label="Degraded vs restored", format="png", type="numpy", elem_id="restore-slider")
+                s2 = gr.ImageSlider(label="Original vs restored", format="png", type="numpy")
+            gallery = gr.Gallery(label="All restored results", format="png", columns=3, elem_id="restore-gallery")
+            files = gr.File(label="Degraded and restored images (PNG)", file_count="multiple")
+    state = gr.State()
+    preset.change(lambda p: PRESETS[p], preset, chain, api_name=False)
+    run.click(run_restore_ui, [upload, sample, chain, seed, models, sigma, scale, crop, cx, cy, size],
+              [s1, s2, gallery, table, status, shown, files, state], api_name="restore")
+    shown.change(show_model, [state, shown], [s1, s2], api_name=False)
+    for control in (upload, sample, models, crop, size):
+        control.change(update_estimate, [upload, sample, models, crop, size], estimate, api_name=False)
+    dl.click(download_weights, dl_model, dl_status, api_name=False)

@@ -1,0 +1,164 @@
+"""Model catalogue, loading (spandrel + our layouts), pool, tiling and colour handling."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from imgcr import weights
+from imgcr.errors import ImgcrError, WeightsError
+from imgcr.models import CATALOG, MODELS, get_model
+from imgcr.models.arch import VDSR, FFDNet
+from imgcr.models.catalog import ModelSpec
+from imgcr.models.loader import ModelPool
+from imgcr.models.run import output_scale, restore
+from imgcr.models.tiling import run_tiled
+
+CLI_IDS = ["dncnn-15", "dncnn-25", "dncnn-50", "dncnn-gray-blind", "dncnn-color-blind", "dncnn3", "ffdnet-color",
+           "ffdnet-gray", "realesr-animevideov3", "realesr-general-x4v3", "vdsr", "bicubic", "lanczos", "nlmeans"]
+DOWNLOADABLE = ["realesrgan-x4plus", "realesrgan-x2plus", "swinir-m-x4", "fbcnn-color", "scunet-color-psnr",
+                "drunet-color"]
+
+
+def test_catalogue_is_one_record_per_model():
+    assert len(CATALOG) == len(MODELS)
+    for mid in CLI_IDS + DOWNLOADABLE:
+        spec = get_model(mid)
+        assert spec.licence and spec.source
+    for mid in DOWNLOADABLE:
+        assert get_model(mid).weights.url.startswith("https://github.com/")
+    with pytest.raises(ImgcrError, match="unknown model"):
+        get_model("gfpgan")
+
+
+@pytest.mark.weights
+def test_shared_weights_match_their_pinned_sha256(weights_dir):
+    for spec in MODELS:
+        if spec.weights and spec.weights.sha256:
+            path = weights.find(spec.weights)
+            assert path is not None, spec.id
+            assert weights.sha256_file(path) in spec.weights.sha256, spec.id
+
+
+def _spec(tmp_path, arch, state, **kw) -> ModelSpec:
+    name = f"toy/{arch}.pth"
+    (tmp_path / "toy").mkdir(exist_ok=True)
+    torch.save(state, tmp_path / name)
+    w = weights.WeightFile(id=f"toy-{arch}", names=(name,), sha256=(), url="")
+    return ModelSpec(f"toy-{arch}", arch, "denoise", arch, weights=w, **kw)
+
+
+def test_tiny_random_models_round_trip_through_detection(tmp_path, monkeypatch):
+    from spandrel.architectures.Compact import Compact
+    from spandrel.architectures.DnCNN import DnCNN
+
+    monkeypatch.setenv("IMGCR_WEIGHTS_DIR", str(tmp_path))
+    torch.manual_seed(0)
+    dn = DnCNN(in_nc=3, out_nc=3, nc=8, nb=5)
+    compact = Compact(num_in_ch=3, num_out_ch=3, num_feat=8, num_conv=3, upscale=2)
+    ff = FFDNet(in_nc=3, nc=8, nb=4)
+    vd = VDSR(depth=3)
+    x = torch.rand(1, 3, 20, 22)
+    pool = ModelPool(capacity=4)
+    for arch, net, kw in (("DnCNN", dn, {}), ("RealESRGAN Compact", compact, {"scale": 2}), ("FFDNet", ff, {}),
+                          ("VDSR", vd, {})):
+        loaded = pool.get(_spec(tmp_path, arch, net.state_dict(), **kw), "cpu")
+        with torch.inference_mode():
+            if arch == "FFDNet":
+                ref, got = net.eval()(x, torch.full((1, 1, 1, 1), 0.1)), loaded.module(x, torch.full((1, 1, 1, 1), 0.1))
+            elif arch == "VDSR":
+                ref, got = net.eval()(x[:, :1]), loaded.module(x[:, :1])
+            else:
+                ref, got = net.eval()(x), loaded.module(x)
+        assert torch.allclose(ref, got, atol=1e-6), arch
+    wrong = ModelSpec("toy-wrong", "x", "sr", "DnCNN", weights=_spec(tmp_path, "Compact", compact.state_dict()).weights)
+    with pytest.raises(WeightsError, match="expected DnCNN"):
+        pool.get(wrong, "cpu")
+
+
+def test_pinned_hash_mismatch_refuses_to_load(tmp_path, monkeypatch):
+    monkeypatch.setenv("IMGCR_WEIGHTS_DIR", str(tmp_path))
+    spec = _spec(tmp_path, "VDSR", VDSR(depth=2).state_dict())
+    bad = ModelSpec(spec.id, spec.label, spec.task, spec.arch,
+                    weights=weights.WeightFile(spec.weights.id, spec.weights.names, ("0" * 64,), ""))
+    with pytest.raises(WeightsError, match="sha256"):
+        ModelPool().get(bad, "cpu")
+
+
+def test_pool_is_an_lru_of_bounded_size(tmp_path, monkeypatch):
+    monkeypatch.setenv("IMGCR_WEIGHTS_DIR", str(tmp_path))
+    specs = [_spec(tmp_path, f"VDSR{i}", VDSR(depth=1).state_dict()) for i in range(3)]
+    specs = [ModelSpec(s.id, s.label, s.task, "VDSR", weights=s.weights) for s in specs]
+    pool = ModelPool(capacity=2)
+    a = pool.get(specs[0], "cpu")
+    assert pool.get(specs[0], "cpu") is a and pool.loads == 1
+    pool.get(specs[1], "cpu")
+    pool.get(specs[2], "cpu")  # evicts specs[0]
+    assert pool.get(specs[0], "cpu") is not a and pool.loads == 4
+
+
+def test_tiled_equals_untiled_and_backs_off_on_oom():
+    torch.manual_seed(1)
+    from spandrel.architectures.Compact import Compact
+
+    net = Compact(num_in_ch=3, num_out_ch=3, num_feat=8, num_conv=6, upscale=2).eval()
+    x = torch.rand(1, 3, 70, 93)
+    with torch.inference_mode():
+        whole = net(x)
+        tiled = run_tiled(net, x, 2, tile=32, overlap=12)
+    assert torch.allclose(whole, tiled, atol=1e-5)
+
+    calls = []
+
+    def picky(piece):
+        calls.append(piece.shape[-1])
+        if max(piece.shape[-2:]) > 60:
+            raise torch.OutOfMemoryError("simulated")
+        return net(piece)
+
+    with torch.inference_mode():
+        backed = run_tiled(picky, x, 2, tile=None, overlap=12)
+    assert torch.allclose(whole, backed, atol=1e-5) and max(calls[1:]) <= 60
+
+
+@pytest.mark.weights
+def test_real_dncnn_tiled_is_seamless(weights_dir, photo):
+    spec = get_model("dncnn-color-blind")
+    noisy = np.clip(photo[:150, :170].astype(float) + np.random.default_rng(0).normal(0, 25, (150, 170, 3)), 0, 255)
+    noisy = noisy.astype(np.uint8)
+    whole = restore(noisy, spec, tile=None).pixels
+    tiled = restore(noisy, spec, tile=48).pixels
+    assert np.abs(whole.astype(int) - tiled.astype(int)).max() <= 1
+
+
+@pytest.mark.weights
+def test_gray_models_run_on_y_and_keep_chroma(weights_dir, photo):
+    from imgcr.colour import rgb_to_ycbcr
+
+    x = photo[:64, :64]
+    out = restore(x, get_model("dncnn3")).pixels
+    a, b = rgb_to_ycbcr(x), rgb_to_ycbcr(out)
+    assert np.abs(a[..., 1:] - b[..., 1:]).mean() < 1.0  # chroma kept (up to rounding)
+    assert np.abs(a[..., 0] - b[..., 0]).mean() > 0.1  # luma changed
+
+
+@pytest.mark.weights
+def test_scale_handling(weights_dir, photo):
+    x = photo[:32, :40]
+    assert restore(x, get_model("realesr-animevideov3")).pixels.shape == (128, 160, 3)
+    two = restore(x, get_model("realesr-animevideov3"), scale=2)
+    assert two.pixels.shape == (64, 80, 3) and "resized" in two.notes[0]
+    assert restore(x, get_model("vdsr"), scale=3).pixels.shape == (96, 120, 3)
+    assert restore(x, get_model("lanczos"), scale=3).pixels.shape == (96, 120, 3)
+    with pytest.raises(ImgcrError, match="cannot make x8"):
+        output_scale(get_model("realesr-animevideov3"), 8)
+
+
+def test_classical_nlmeans_denoises(photo):
+    x = photo[:96, :96]
+    noisy = np.clip(x + np.random.default_rng(3).normal(0, 20, x.shape), 0, 255).astype(np.uint8)
+    from imgcr.metrics import psnr
+
+    out = restore(noisy, get_model("nlmeans"), sigma=20).pixels
+    assert psnr(x, out) > psnr(x, noisy) + 2

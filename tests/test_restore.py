@@ -1,0 +1,166 @@
+"""Degradations, the restore pipeline, compress-then-restore, CLI, tab and endpoint; published numbers."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from imgcr.cache import ResultCache
+from imgcr.degrade import degrade, is_gray, parse_chain
+from imgcr.errors import ImgcrError
+from imgcr.images import from_array
+from imgcr.metrics import psnr
+from imgcr.restoration import run_restore
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.weights
+
+
+def test_chains_parse_and_refuse_nonsense():
+    steps = parse_chain("jpeg:10, noise:25,down:4,blur:1.5")
+    assert [s.kind for s in steps] == ["jpeg", "noise", "down", "blur"]
+    assert parse_chain("none") == [] and parse_chain("") == []
+    for bad, msg in (("sharpen:3", "unknown degradation"), ("jpeg:x", "expected"), ("down:1.5", "integer"),
+                     ("jpeg:120", "0-100")):
+        with pytest.raises(ImgcrError, match=msg):
+            parse_chain(bad)
+
+
+def test_degradations_are_seeded_and_keep_gray_gray(photo):
+    x = photo[:64, :80]
+    a = degrade(x, parse_chain("noise:25"), seed=7)
+    assert np.array_equal(a, degrade(x, parse_chain("noise:25"), seed=7))
+    assert not np.array_equal(a, degrade(x, parse_chain("noise:25"), seed=8))
+    assert psnr(x, a) == pytest.approx(20.3, abs=0.6)
+    gray = np.repeat(x[..., :1], 3, axis=2)
+    assert is_gray(degrade(gray, parse_chain("noise:15,jpeg:30"), seed=1))
+    assert degrade(x, parse_chain("down:4")).shape == (16, 20, 3)
+    assert degrade(photo[:63, :81], parse_chain("down:2")).shape == (31, 40, 3)
+
+
+def test_pipeline_scores_each_model_and_caches(weights_dir, photo):
+    image = from_array(photo[100:228, 100:228], "crop")
+    cache = ResultCache()
+    rep = run_restore(image, ["dncnn3", "ffdnet-color", "nlmeans"], "jpeg:10", cache=cache,
+                      metric_ids=("psnr", "ssim"))
+    assert rep.reference.shape == rep.degraded.shape == (128, 128, 3)
+    by = {r.model: r for r in rep.runs}
+    assert by["dncnn3"].metrics["psnr"] > rep.degraded_metrics["psnr"] + 0.5
+    assert all(r.device == "cpu" and r.seconds >= 0 for r in rep.runs)
+    again = run_restore(image, ["dncnn3"], "jpeg:10", cache=cache, metric_ids=("psnr",))
+    assert again.runs[0].cached and np.array_equal(again.runs[0].pixels, by["dncnn3"].pixels)
+
+
+def test_already_degraded_has_no_reference(weights_dir, photo):
+    rep = run_restore(from_array(photo[:64, :64]), ["dncnn3"], None, cache=ResultCache(), metric_ids=("psnr",))
+    assert rep.reference is None and rep.runs[0].metrics == {"psnr": None}
+    assert "no degradation" in rep.notes[0]
+
+
+def test_sr_uses_the_chain_factor(weights_dir, photo):
+    rep = run_restore(from_array(photo[:130, :130]), ["realesr-animevideov3", "bicubic"], "down:4",
+                      cache=ResultCache(), metric_ids=("psnr", "lpips"))
+    assert rep.reference.shape == (128, 128, 3)
+    for run in rep.runs:
+        assert run.pixels.shape == (128, 128, 3) and run.metrics["psnr"] > 15
+    assert rep.degraded_metrics["psnr"] is None
+
+
+def test_compress_then_restore_at_equal_size(weights_dir, photo):
+    from imgcr.codecs import get_codec
+    from imgcr.pipeline import compare
+    from imgcr.search import Target
+
+    image = from_array(photo[128:384, 128:384], "crop")
+    jpeg, restored = compare(image, ["jpeg", "jpeg+dncnn3"], target=Target("bpp", 0.35), metric_ids=("psnr",),
+                             cache=ResultCache())
+    assert jpeg.data == restored.data  # the same bitstream, the same bytes
+    assert restored.metrics["psnr"] > jpeg.metrics["psnr"] + 0.3
+    assert restored.params["restore"] == "dncnn3" and get_codec("jpeg+dncnn3").kind == "compress+restore"
+
+
+def _cli(*args, check=True):
+    proc = subprocess.run([sys.executable, "-m", "imgcr", *map(str, args)], capture_output=True, text=True,
+                          env=os.environ.copy(), cwd=ROOT, timeout=600)
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def test_cli_restore_models_eval(weights_dir, datasets, tmp_path, photo):
+    src = tmp_path / "p.png"
+    Image.fromarray(photo[:96, :112]).save(src)
+    out = tmp_path / "r.png"
+    doc = json.loads(_cli("restore", src, "--model", "ffdnet-color", "--degrade", "noise:25", "--seed", "3",
+                          "--out", out, "--json").stdout)
+    assert {"model", "device", "seconds", "degraded", "restored"} <= set(doc)
+    assert set(doc["restored"]) == {"psnr", "ssim", "lpips"}
+    assert doc["restored"]["psnr"] > doc["degraded"]["psnr"] + 3
+    assert Image.open(out).size == (112, 96)
+    rows = {r["id"]: r for r in json.loads(_cli("models", "--json").stdout)}
+    assert rows["dncnn3"]["state"] == "available" and rows["swinir-m-x4"]["state"] == "downloadable"
+    assert rows["bicubic"]["state"] == "classical"
+    ev = json.loads(_cli("eval", datasets / "Set12", "--model", "ffdnet-gray", "--degrade", "noise:25",
+                         "--limit", "2", "--metrics", "psnr", "--json").stdout)
+    assert ev["images"] == 2 and ev["restored"]["psnr"] > ev["degraded"]["psnr"] + 6
+    bad = _cli("restore", src, "--model", "nope", check=False)
+    assert bad.returncode == 2 and "unknown model" in bad.stderr
+    bad = _cli("restore", src, "--model", "dncnn3", "--degrade", "sharpen:2", check=False)
+    assert bad.returncode == 2 and "unknown degradation" in bad.stderr
+
+
+def test_restore_tab_handler(weights_dir):
+    import gradio as gr
+
+    from imgcr.samples import sample_names
+    from imgcr.ui.restore_tab import COLUMNS, run_restore_ui, show_model, update_estimate
+
+    out = run_restore_ui(None, sample_names()[0], "noise:25", 0, ["ffdnet-color", "nlmeans"], 0, "auto", True, 40, 40,
+                         128, progress=lambda *a, **k: None)
+    s1, s2, gallery, table, status, choice, files, state = out
+    assert list(table.columns) == COLUMNS and len(table) == 3
+    assert table.loc[1, "ΔPSNR"] > 3 and s1[0].shape == s1[1].shape == (128, 128, 3)
+    assert len(gallery) == 2 and len(files) == 3 and choice["value"] == "ffdnet-color"
+    assert show_model(state, "nlmeans")[0][1] is state["restored"]["nlmeans"]
+    assert "Estimated CPU time" in update_estimate(None, sample_names()[0], ["dncnn3"], False, 256)
+    with pytest.raises(gr.Error, match="at least one model"):
+        run_restore_ui(None, sample_names()[0], "noise:25", 0, [], 0, "auto", False, 0, 0, 128,
+                       progress=lambda *a, **k: None)
+
+
+@pytest.mark.server
+def test_restore_endpoint(app_server, tmp_path, photo):
+    from gradio_client import Client, handle_file
+
+    src = tmp_path / "p.png"
+    Image.fromarray(photo[:80, :96]).save(src)
+    client = Client(app_server, verbose=False)
+    s1, s2, gallery, table, status, choice, files = client.predict(
+        handle_file(str(src)), None, "jpeg:10", 0, ["dncnn3"], 0, "auto", False, 50, 50, 128, api_name="/restore")
+    assert Path(s1[0]).suffix == ".png" and Path(s2[1]).suffix == ".png"
+    rows = table["data"]
+    assert rows[0][0].startswith("degraded") and rows[1][4] > 0  # ΔPSNR positive
+    assert {Path(f).name for f in files} == {"p_degraded.png", "p_dncnn3.png"}
+
+
+@pytest.mark.slow
+def test_reproduces_published_numbers(weights_dir, datasets):
+    """ASSETS.md's measured figures, same protocols (within 0.05 dB / 0.005 LPIPS)."""
+    from imgcr.evaluate import evaluate
+
+    dn = evaluate([datasets / "Set12"], "dncnn-25", "noise:25", metric_ids=("psnr",))
+    assert dn["restored"]["psnr"] == pytest.approx(30.46, abs=0.05)
+    assert dn["degraded"]["psnr"] == pytest.approx(20.35, abs=0.05)
+    sr = evaluate([datasets / "Set5" / "HR"], "realesr-animevideov3", "", metric_ids=("lpips",),
+                  lr_dir=datasets / "Set5" / "LR_bicubic" / "X4")
+    assert sr["restored"]["lpips"] == pytest.approx(0.247, abs=0.005)
+    vd = evaluate([datasets / "Set5" / "HR"], "vdsr", "", metric_ids=("psnr",), y_channel=True, shave=4,
+                  lr_dir=datasets / "Set5" / "LR_bicubic" / "X4")
+    assert vd["restored"]["psnr"] == pytest.approx(31.24, abs=0.05)
