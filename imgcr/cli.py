@@ -109,6 +109,7 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--y-channel", action="store_true", help="PSNR on BT.601 studio-range Y")
     ev.add_argument("--shave", type=int, default=0, help="border pixels left out of the metrics")
     ev.add_argument("--limit", type=int, help="first N images only")
+    ev.add_argument("--gray", action="store_true", help="convert colour references to gray first (Y of studio-range YCbCr, as MATLAB)")
     ev.add_argument("--json", action="store_true")
     ev.set_defaults(func=_eval)
 
@@ -330,7 +331,7 @@ def _eval(args) -> int:
     if not args.degrade and not args.lr_dir:
         raise UnknownNameError("give --degrade (e.g. noise:25) or --lr-dir")
     res = evaluate([args.dataset], args.model, args.degrade, args.seed, args.sigma, args.scale, _split(args.metrics),
-                   args.y_channel, args.shave, args.limit, args.lr_dir)
+                   args.y_channel, args.shave, args.limit, args.lr_dir, args.gray)
     if args.json:
         print(json.dumps(res, indent=2))
         return 0

@@ -65,6 +65,7 @@ def evaluate(
     shave: int = 0,
     limit: int | None = None,
     lr_dir: str | Path | None = None,
+    gray: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Mean metrics of the degraded inputs and of the model's outputs over a folder.
@@ -72,6 +73,9 @@ def evaluate(
     Args:
         lr_dir: for SR sets that ship their own low-resolution inputs (e.g. Set5's MATLAB bicubic):
             inputs are read from there by file name instead of degrading.
+        gray: convert colour references to gray first: Y of BT.601 studio-range YCbCr, rounded
+            (MATLAB's rgb2ycbcr), the protocol of the gray JPEG-deblocking benchmarks on colour
+            sets such as LIVE1 (it reproduces their JPEG baselines exactly; Pillow's "L" does not).
     """
     files = expand_paths(paths)[:limit] if limit else expand_paths(paths)
     spec = get_model(model_id)
@@ -82,6 +86,9 @@ def evaluate(
     per_image = []
     for i, path in enumerate(files):
         reference = load_image(path).pixels
+        if gray:
+            luma = to_uint8(rgb_to_ycbcr(reference, studio=True)[..., 0])
+            reference = np.repeat(luma[:, :, None], 3, axis=2)
         if lr_dir is not None:
             model_input = load_image(_lr_path(Path(lr_dir), path)).pixels
             h, w = model_input.shape[:2]
@@ -115,7 +122,7 @@ def evaluate(
 
     return {
         "model": model_id, "chain": chain, "seed": seed, "sigma": sigma, "scale": scale, "images": len(per_image),
-        "y_channel": y_channel, "shave": shave,
+        "y_channel": y_channel, "shave": shave, "gray": gray,
         "degraded": {m: mean("degraded", m) for m in metric_ids},
         "restored": {m: mean("restored", m) for m in metric_ids},
         "seconds": float(np.sum([p["seconds"] for p in per_image])),
