@@ -31,8 +31,9 @@ PRESETS = {
     "None: my image is already degraded": "none",
 }
 COLUMNS = ["Result", "PSNR dB", "SSIM", "LPIPS", "ΔPSNR", "ΔSSIM", "ΔLPIPS", "Seconds", "Device", "Notes"]
-# CPU seconds per megapixel, measured here (benchmarks/restore_speed.py); used for the time estimate.
-CPU_S_PER_MP = {"DnCNN": 18.0, "FFDNet": 2.0, "VDSR": 35.0, "RealESRGAN Compact": 45.0, "ESRGAN": 600.0,
+# CPU seconds per input megapixel on 2 cores: DnCNN, FFDNet, VDSR (per output MP) and Compact measured by
+# benchmarks/restore_speed.py (docs/benchmarks.md); the heavy archs are rough planning figures from STACK.md.
+CPU_S_PER_MP = {"DnCNN": 16.0, "FFDNet": 3.4, "VDSR": 15.0, "RealESRGAN Compact": 21.0, "ESRGAN": 600.0,
                 "SwinIR": 700.0, "FBCNN": 100.0, "SCUNet": 100.0, "DRUNet": 75.0, "nlmeans": 2.0}
 
 
