@@ -158,9 +158,7 @@ def _one(image, cid, quality, target, opts, metric_ids, repeats, cache) -> Codec
         missing = [m for m in metric_ids if m not in entry.metrics]
         for m in missing:
             entry.metrics[m] = metrics.compute(m, image.pixels, entry.decoded)
-        if missing and result.cached:
-            cache.update_metrics(key, entry)
-        elif missing:
+        if missing:
             cache.update_metrics(key, entry)
     except (CodecError, CodecUnavailableError) as exc:
         result.error = str(exc)
