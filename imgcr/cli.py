@@ -127,6 +127,10 @@ def _parser() -> argparse.ArgumentParser:
     d.set_defaults(func=_weights_download)
     ls = wsub.add_parser("list", help="list weight files and where they were found")
     ls.set_defaults(func=_weights_list)
+
+    from imgcr.train.commands import register as register_train
+
+    register_train(sub)
     return p
 
 

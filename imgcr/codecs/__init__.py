@@ -31,7 +31,7 @@ REGISTRY: dict[str, Codec] = {
 }
 # compress, then restore: the base codec's bytes, decoded and restored by a model
 _jpeg = REGISTRY["jpeg"]
-REGISTRY.update({c.id: c for c in (RestoredCodec(_jpeg, "dncnn3"),)})
+REGISTRY.update({c.id: c for c in (RestoredCodec(_jpeg, "dncnn3"), RestoredCodec(_jpeg, "jpeg-unet-color"))})
 
 DEFAULT_CODECS = ("jpeg", "png", "jpeg2000", "webp", "avif", "jpegxl")
 

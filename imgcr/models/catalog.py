@@ -29,6 +29,7 @@ class ModelSpec:
         needs_sigma: the model takes a noise level as input (FFDNet, non-local means).
         heavy: slow on CPU: the Restore tab offers it on a crop, with a time estimate.
         fp16: the architecture runs correctly in half precision (used on GPU only).
+        generative: GAN-trained: invents plausible texture (PSNR may fall while LPIPS improves).
     """
 
     id: str
@@ -42,6 +43,7 @@ class ModelSpec:
     needs_sigma: bool = False
     heavy: bool = False
     fp16: bool = False
+    generative: bool = False
     licence: str = ""
     source: str = ""
     notes: str = ""
@@ -55,6 +57,28 @@ def _w(id_: str, name: str, sha: str | None, url: str | None, licence: str, sour
     return WeightFile(id=id_, names=(name,), sha256=(sha,) if sha else (), url=url or "", licence=licence,
                       source=source)
 
+
+def _own(id_: str, label: str, arch: str, colour: str, sha: str, notes: str) -> ModelSpec:
+    weights = WeightFile(id=id_, names=(f"{id_}.pt",), sha256=(sha,), url="", licence=MIT_IMGCR,
+                         source=f"trained by imgcr; model card weights/{id_}.json")
+    return ModelSpec(id_, label, "jpeg", arch, colour=colour, weights=weights, licence=MIT_IMGCR,
+                     source=f"weights/{id_}.json", notes=notes)
+
+
+MIT_IMGCR = "MIT (imgcr, trained here)"
+# id, label, architecture (imgcr.models.nets), colour handling, sha256 of weights/ID.pt, notes
+OWN: tuple[tuple[str, str, str, str, str, str], ...] = (
+    ("jpeg-unet-color", "imgcr U-Net (colour JPEG artifact removal, q10-50)", "imgcr-UNet", "rgb",
+     "7a08789b0db7f8a2e53921e130a950dcb12104b214d6605f54ceeabef7463118", "blind to quality 10-50; trained on CPU here, see its card"),
+    ("jpeg-unet-gray", "imgcr U-Net gray (JPEG artifact removal, on Y)", "imgcr-UNet", "y",
+     "833d7fcb35596edd7582cd0c6a45b6e4d274a30e4ec1e01edfb52a2d3b878ecb", "trained on train400_gray, q10-40; run on Y, chroma kept"),
+    ("jpeg-ae-color", "imgcr study (a): simple conv autoencoder (colour JPEG)", "imgcr-ConvAE", "rgb",
+     "32e4c8acce6c64e868f0bf9e70ede2ccb4e887ee8b01233837353205408f77f4", "the seed's simple autoencoder; a lesson, not a tool: it blurs"),
+    ("jpeg-rescnn-color", "imgcr study (b): plain residual CNN (colour JPEG)", "imgcr-ResCNN", "rgb",
+     "2257ecc6e5ef85de5253ffa90695d21c6d1d498f6cff25cd5df8092b8a113335", "DnCNN-like, trained for the study's short time budget"),
+    ("jpeg-unet-color-study", "imgcr study (c): U-Net (colour JPEG)", "imgcr-UNet", "rgb",
+     "05cd7d5f1f7752c7e3529bd58328d8fe8b2c3f4eee165073e48931238d6bd27c", "the U-Net trained for the study's short time budget"),
+)
 
 MIT_KAIR = "MIT (KAIR)"
 BSD_RE = "BSD-3-Clause (Real-ESRGAN)"
@@ -99,7 +123,7 @@ MODELS: tuple[ModelSpec, ...] = (
               licence=MIT_KAIR, source="https://github.com/cszn/FFDNet", notes="σ in [0, 75], set by the user"),
     # --- super-resolution
     ModelSpec("realesr-animevideov3", "Real-ESRGAN Compact x4 (anime/video)", "sr", "RealESRGAN Compact", scale=4,
-              fp16=True,
+              fp16=True, generative=True,
               weights=_w("realesr-animevideov3", "realesrgan/realesr-animevideov3.pth",
                          "4e1e09ba96d08bd4b8455e8897c3242a3501e3766f359941ea894122e158a932",
                          REALESRGAN + "v0.2.5.0/realesr-animevideov3.pth", BSD_RE,
@@ -107,7 +131,7 @@ MODELS: tuple[ModelSpec, ...] = (
               licence=BSD_RE, source="https://github.com/xinntao/Real-ESRGAN",
               notes="GAN model: judge by LPIPS, not PSNR"),
     ModelSpec("realesr-general-x4v3", "Real-ESRGAN Compact x4 general v3 (third-party fp16 conversion)", "sr",
-              "RealESRGAN Compact", scale=4, fp16=True,
+              "RealESRGAN Compact", scale=4, fp16=True, generative=True,
               weights=_w("realesr-general-x4v3", "realesrgan/realesr-general-x4v3_from-upscayl-ncnn-fp16.pth",
                          "a747ca2972207ca7919c22ac08a13fba2e892c6bccccf1ad1d0458ecf92ccfde",
                          REALESRGAN + "v0.2.5.0/realesr-general-x4v3.pth", BSD_RE,
@@ -120,11 +144,11 @@ MODELS: tuple[ModelSpec, ...] = (
               licence="MIT (twtygqyy/pytorch-vdsr)", source="https://github.com/twtygqyy/pytorch-vdsr",
               notes="one model for any scale: it refines a bicubic upscale"),
     # --- downloadable by users with internet (architectures in spandrel); no pinned hash is published
-    ModelSpec("realesrgan-x4plus", "Real-ESRGAN x4plus (RRDB)", "sr", "ESRGAN", scale=4, heavy=True, fp16=True,
+    ModelSpec("realesrgan-x4plus", "Real-ESRGAN x4plus (RRDB)", "sr", "ESRGAN", scale=4, heavy=True, fp16=True, generative=True,
               weights=_w("realesrgan-x4plus", "realesrgan/RealESRGAN_x4plus.pth", None,
                          REALESRGAN + "v0.1.0/RealESRGAN_x4plus.pth", BSD_RE, "official release"),
               licence=BSD_RE, source="https://github.com/xinntao/Real-ESRGAN"),
-    ModelSpec("realesrgan-x2plus", "Real-ESRGAN x2plus (RRDB)", "sr", "ESRGAN", scale=2, heavy=True, fp16=True,
+    ModelSpec("realesrgan-x2plus", "Real-ESRGAN x2plus (RRDB)", "sr", "ESRGAN", scale=2, heavy=True, fp16=True, generative=True,
               weights=_w("realesrgan-x2plus", "realesrgan/RealESRGAN_x2plus.pth", None,
                          REALESRGAN + "v0.2.1/RealESRGAN_x2plus.pth", BSD_RE, "official release"),
               licence=BSD_RE, source="https://github.com/xinntao/Real-ESRGAN"),
@@ -157,6 +181,8 @@ MODELS: tuple[ModelSpec, ...] = (
               weights=_w("drunet-color", "drunet/drunet_color.pth", None, KAIR + "drunet_color.pth", MIT_KAIR,
                          "KAIR release"),
               licence=MIT_KAIR, source="https://github.com/cszn/DPIR"),
+    # --- imgcr's own networks, trained here (`python -m imgcr train`; recipe, data and curves in weights/ID.json)
+    *(_own(id_, label, arch, colour, sha, notes) for id_, label, arch, colour, sha, notes in OWN),
     # --- classical baselines (no weights)
     ModelSpec("bicubic", "Bicubic upscaling (Pillow)", "sr", "bicubic", scale=0, licence="-", source="Pillow"),
     ModelSpec("lanczos", "Lanczos upscaling (Pillow)", "sr", "lanczos", scale=0, licence="-", source="Pillow"),

@@ -1,20 +1,23 @@
 """Load models lazily onto the best device, keep a small LRU pool, never full-unpickle.
 
 Spandrel detects the architectures it knows (its loader unpickles with a restricted
-allow-list); FFDNet and VDSR state dicts are read with ``torch.load(weights_only=True)``.
-The pool holds at most ``IMGCR_MODEL_POOL`` models (default 2; 1 big model on small GPUs)
-behind a lock; loaded models are shared read-only by concurrent requests.
+allow-list); FFDNet, VDSR and imgcr's own networks (:mod:`imgcr.models.nets`) are read
+with ``torch.load(weights_only=True)``.
+The pool holds at most ``IMGCR_MODEL_POOL`` models (default 2; 1 big model on small GPUs),
+read when used; a load blocks only requests for the same model; models in use are leased
+and never evicted mid-run; loaded models are shared read-only by concurrent requests.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from imgcr import weights
+from imgcr import config, weights
 from imgcr.errors import WeightsError
 from imgcr.models.catalog import ModelSpec
 
@@ -31,7 +34,7 @@ class LoadedModel:
 
 def best_device() -> str:
     """``cuda`` when a GPU is usable (``IMGCR_DEVICE`` overrides), else ``cpu``."""
-    forced = os.environ.get("IMGCR_DEVICE")
+    forced = config.device()
     if forced:
         return forced
     import torch
@@ -47,7 +50,10 @@ def _read(spec: ModelSpec, device: str) -> LoadedModel:
         digest = weights.sha256_file(path)
         if digest not in spec.weights.sha256:
             raise WeightsError(f"{spec.id}: {path} fails its sha256 check (got {digest[:16]}...); re-download it")
-    if spec.arch in ("FFDNet", "VDSR"):
+    if spec.arch.startswith("imgcr-"):  # imgcr's own, trained by `python -m imgcr train`
+        module = _read_own(spec, path)
+        in_ch, scale = module.in_nc, 1
+    elif spec.arch in ("FFDNet", "VDSR"):
         from imgcr.models.arch import VDSR, FFDNet
 
         try:
@@ -79,33 +85,101 @@ def _read(spec: ModelSpec, device: str) -> LoadedModel:
     return LoadedModel(spec, module, device, half, scale, in_ch)
 
 
+def _read_own(spec: ModelSpec, path) -> Any:
+    """One of imgcr's trained networks: a plain (fp16) state dict, rebuilt from its shapes, run in float32."""
+    import torch
+
+    from imgcr.models import nets
+
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # truncated or foreign file
+        raise WeightsError(f"{spec.id}: cannot read {path} as a state dict ({str(exc).splitlines()[0]})") from None
+    if not isinstance(state, dict):
+        raise WeightsError(f"{spec.id}: {path} is not a state dict")
+    try:
+        return nets.from_state_dict(spec.arch, state).float()
+    except (KeyError, RuntimeError, ValueError) as exc:
+        reason = str(exc).splitlines()[0][:120]
+        raise WeightsError(f"{spec.id}: {path} is not an {spec.arch} state dict ({reason})") from None
+
+
 class ModelPool:
-    """A thread-safe LRU of loaded models."""
+    """A thread-safe LRU of loaded models.
+
+    Loading happens outside the pool's lock, under a lock of its own per (model, device):
+    a slow load blocks only the requests for that model. Models in use are leased
+    (:meth:`use`); eviction skips them, so a model is never dropped while it runs (the
+    pool may then hold more than its capacity until the lease ends).
+    """
 
     def __init__(self, capacity: int | None = None):
-        self.capacity = capacity or int(os.environ.get("IMGCR_MODEL_POOL", 2))
+        self._capacity = capacity
         self._models: OrderedDict[tuple[str, str], LoadedModel] = OrderedDict()
+        self._leases: dict[tuple[str, str], int] = {}
+        self._loading: dict[tuple[str, str], threading.Lock] = {}
         self._lock = threading.Lock()
         self.loads = 0
 
+    @property
+    def capacity(self) -> int:
+        """The fixed capacity given, else ``IMGCR_MODEL_POOL`` as it is now."""
+        return self._capacity or config.model_pool_size()
+
     def get(self, spec: ModelSpec, device: str | None = None) -> LoadedModel:
+        """The loaded model (loading it if needed); use :meth:`use` to hold it while it runs."""
         device = device or best_device()
         key = (spec.id, device)
         with self._lock:
             if key in self._models:
                 self._models.move_to_end(key)
                 return self._models[key]
-            while len(self._models) >= self.capacity:
-                self._models.popitem(last=False)
-                _free_gpu_cache(device)
+            load_lock = self._loading.setdefault(key, threading.Lock())
+        with load_lock:
+            with self._lock:  # another request may have loaded it while we waited
+                if key in self._models:
+                    self._models.move_to_end(key)
+                    return self._models[key]
             model = _read(spec, device)
-            self.loads += 1
-            self._models[key] = model
+            with self._lock:
+                self._evict_for_one()
+                self._models[key] = model
+                self.loads += 1
+                self._loading.pop(key, None)
             return model
+
+    @contextmanager
+    def use(self, spec: ModelSpec, device: str | None = None) -> Iterator[LoadedModel]:
+        """Lease a model for one run: it cannot be evicted until the block ends."""
+        device = device or best_device()
+        key = (spec.id, device)
+        while True:
+            model = self.get(spec, device)
+            with self._lock:
+                if self._models.get(key) is model:  # not evicted between get and lease
+                    self._leases[key] = self._leases.get(key, 0) + 1
+                    break
+        try:
+            yield model
+        finally:
+            with self._lock:
+                self._leases[key] -= 1
+                if not self._leases[key]:
+                    del self._leases[key]
+
+    def _evict_for_one(self) -> None:
+        """Drop least-recently-used models not in use until one more fits (call with the lock held)."""
+        for key in list(self._models):
+            if len(self._models) < self.capacity:
+                return
+            if key not in self._leases:
+                self._models.pop(key)
+                _free_gpu_cache(key[1])
 
     def clear(self) -> None:
         with self._lock:
-            self._models.clear()
+            for key in [k for k in self._models if k not in self._leases]:
+                self._models.pop(key)
 
 
 def _free_gpu_cache(device: str) -> None:

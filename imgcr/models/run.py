@@ -61,7 +61,15 @@ def restore(pixels: np.ndarray, spec: ModelSpec, sigma: float | None = None, sca
         return Restored(out, time.perf_counter() - t0, "cpu", tuple(notes))
     from imgcr.models.loader import POOL
 
-    model = POOL.get(spec, device)
+    with POOL.use(spec, device) as model:  # leased: not evicted while it runs
+        out = _run_model(model, pixels, spec, sigma, out_scale, tile, progress, notes)
+    if spec.needs_sigma:
+        notes.append(f"noise level σ={sigma if sigma is not None else 25.0:g}")
+    return Restored(out, time.perf_counter() - t0, model.device, tuple(notes))
+
+
+def _run_model(model, pixels, spec: ModelSpec, sigma, out_scale: int, tile, progress, notes: list[str]) -> np.ndarray:
+    """Colour handling, noise level and scale around one loaded model's tiled inference."""
     tile = DEFAULT_TILE["cuda" if model.device.startswith("cuda") else "cpu"] if tile == -1 else tile
     if spec.arch == "VDSR":
         up = classical.upscale(pixels, out_scale, "bicubic")
@@ -86,9 +94,7 @@ def restore(pixels: np.ndarray, spec: ModelSpec, sigma: float | None = None, sca
             h, w = pixels.shape[:2]
             out = classical.resize(out, (w * out_scale, h * out_scale), "bicubic")
             notes.append(f"x{model.scale} model resized to x{out_scale}")
-    if spec.needs_sigma:
-        notes.append(f"noise level σ={sigma if sigma is not None else 25.0:g}")
-    return Restored(out, time.perf_counter() - t0, model.device, tuple(notes))
+    return out
 
 
 def _classical(pixels, spec, sigma, out_scale) -> np.ndarray:
@@ -122,4 +128,6 @@ def _infer(model, x: np.ndarray, sigma: float | None, scale: int, tile: int | No
 
 def _overlap(model) -> int:
     """Context kept around each tile: at least the receptive-field radius of the shallow CNNs."""
+    if model.spec.arch.startswith("imgcr-"):  # imgcr's U-Net sees far: keep more context
+        return 48
     return 24 if model.spec.arch in ("DnCNN", "FFDNet", "VDSR", "RealESRGAN Compact") else 32

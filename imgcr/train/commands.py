@@ -1,0 +1,83 @@
+"""``python -m imgcr train`` and ``train-report``: the training commands, registered by :mod:`imgcr.cli`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def register(sub) -> None:
+    t = sub.add_parser("train", help="train one of imgcr's networks from a recipe",
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    t.add_argument("recipe", nargs="?", help="recipe name (see --list)")
+    t.add_argument("--list", action="store_true", help="list the recipes and exit")
+    t.add_argument("--data", nargs="+", metavar="DIR", help="training image folders ('skimage': scikit-image's CC0 photos)")
+    t.add_argument("--out", help="output name: writes OUT.pt (best weights) and OUT.json (model card)")
+    t.add_argument("--run-dir", help="checkpoints and log (default: runs/NAME)")
+    t.add_argument("--val", nargs="+", metavar="DIR", help="validation folders (default: every 20th training image, held aside)")
+    t.add_argument("--steps", type=int, help="override the recipe's step count (with --resume: end the run there instead)")
+    t.add_argument("--minutes", type=float, help="a time budget instead of a step count")
+    t.add_argument("--batch", type=int)
+    t.add_argument("--patch", type=int)
+    t.add_argument("--lr", type=float)
+    t.add_argument("--val-every", type=int)
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--device", default="auto", help="auto | cpu | cuda[:N]")
+    t.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
+    t.add_argument("--workers", type=int, help="data loader processes (default 1)")
+    t.add_argument("--resume", action="store_true", help="continue from RUN_DIR/last.pt")
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.set_defaults(func=_train)
+
+    rp = sub.add_parser("train-report", help="draw a model card's loss and validation curves as one HTML page")
+    rp.add_argument("cards", nargs="+", type=Path, help="model card(s) (weights/NAME.json)")
+    rp.add_argument("--out", type=Path, required=True)
+    rp.set_defaults(func=_report)
+
+
+def _train(args) -> int:
+    from imgcr.errors import ImgcrError
+    from imgcr.train.recipes import RECIPES, get_recipe
+
+    if args.list:
+        for r in RECIPES.values():
+            budget = f"{r.minutes:g} min" if r.minutes else f"{r.steps} steps"
+            print(f"{r.name:<24}{r.arch:<14}{r.colour:<5}{r.degradation} {r.quality[0]:g}-{r.quality[1]:g}  {budget:<12}"
+                  f"{r.description}")
+        return 0
+    if not args.recipe or not args.data or not args.out:
+        raise ImgcrError("train needs RECIPE, --data DIR... and --out NAME (or --list)")
+    recipe = get_recipe(args.recipe)
+    if args.steps is not None and args.minutes is None:
+        recipe = recipe.with_overrides(minutes=0.0)
+    recipe = recipe.with_overrides(steps=args.steps, minutes=args.minutes, batch=args.batch, patch=args.patch,
+                                   lr=args.lr, val_every=args.val_every)
+    from imgcr.train.loop import Trainer
+
+    trainer = Trainer(recipe, args.data, args.out, run_dir=args.run_dir, val=args.val, seed=args.seed,
+                      device=args.device, threads=args.threads, workers=args.workers, resume=args.resume,
+                      progress=not args.quiet, total_steps=args.steps if args.resume else None)
+    try:
+        card = trainer.run()
+    except KeyboardInterrupt:
+        print(f"imgcr: interrupted at step {trainer.state.step}; checkpoint saved, continue with --resume",
+              file=sys.stderr)
+        return 130
+    best = card["validation"]["best_psnr"]
+    base = card["validation"]["baseline"]["psnr"]
+    print(f"{card['id']}: {card['steps']} steps in {card['wall_seconds']:.0f} s ({card['steps_per_second']} steps/s); "
+          f"validation PSNR {best:.2f} dB (input {base:.2f}) at step {card['best_step']}; "
+          f"wrote {trainer.out.with_suffix('.pt')} and {trainer.out.with_suffix('.json')}")
+    return 0
+
+
+def _report(args) -> int:
+    from imgcr.train import card as cards
+    from imgcr.train.report import curves_figure
+
+    fig = curves_figure([cards.read(p) for p in args.cards])
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    fig.write_html(args.out, include_plotlyjs=True, full_html=True)
+    print(f"wrote {args.out}")
+    return 0

@@ -1,0 +1,359 @@
+"""The training loop every model imgcr trains goes through (``python -m imgcr train``).
+
+One run = a recipe, data folders, an output name. It writes:
+
+- ``RUN_DIR/last.pt``: the checkpoint ``--resume`` continues from (model, optimiser,
+  step, curves), saved at every validation and on Ctrl-C;
+- ``RUN_DIR/log.jsonl``: one JSON line per 50 steps (loss, lr, steps/s) and per validation;
+- ``OUT.pt``: the best weights by validation PSNR, a plain state dict
+  (``torch.load(weights_only=True)``), and ``OUT.json``: the model card.
+
+Batches are a pure function of (seed, step) (:mod:`imgcr.train.data`), the model's
+initial weights of the seed, so the same command gives the same first steps and a
+resumed run sees the batches an uninterrupted one would have.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from imgcr import __version__, metrics
+from imgcr.errors import ImgcrError
+from imgcr.models import nets
+from imgcr.train import card as cards
+from imgcr.train import data as tdata
+from imgcr.train.recipes import Recipe
+from imgcr.weights import sha256_file
+
+LOG_EVERY = 50
+
+
+@dataclass(frozen=True)
+class PatchSchedule:
+    """index -> patch side, from the recipe's schedule (picklable for loader processes)."""
+
+    recipe: Recipe
+    batch: int
+    total: int
+
+    def __call__(self, index: int) -> int:
+        return self.recipe.patch_at(index // self.batch, self.total)
+
+
+@dataclass
+class RunState:
+    step: int = 0
+    total: int = 0
+    elapsed: float = 0.0
+    best_psnr: float = -math.inf
+    best_step: int = 0
+    loss_curve: list[dict[str, float]] = field(default_factory=list)
+    val_curve: list[dict[str, Any]] = field(default_factory=list)
+    length_changes: list[dict[str, int]] = field(default_factory=list)
+
+
+def lr_at(recipe: Recipe, step: int, total: int) -> float:
+    """Linear warm-up, then cosine from ``lr`` to ``lr_min``."""
+    if step < recipe.warmup:
+        return recipe.lr * (step + 1) / recipe.warmup
+    t = (step - recipe.warmup) / max(1, total - recipe.warmup)
+    return recipe.lr_min + 0.5 * (recipe.lr - recipe.lr_min) * (1 + math.cos(math.pi * min(1.0, t)))
+
+
+def _loss(kind: str, out, target):
+    import torch
+
+    if kind == "l1":
+        return torch.nn.functional.l1_loss(out, target)
+    if kind == "mse":
+        return torch.nn.functional.mse_loss(out, target)
+    if kind == "charbonnier":
+        return torch.sqrt((out - target) ** 2 + 1e-6).mean()
+    raise ImgcrError(f"unknown loss {kind!r}")
+
+
+def pick_device(device: str) -> str:
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ImgcrError("--device cuda: no CUDA GPU is usable here")
+    return device
+
+
+class Trainer:
+    """Holds the model, optimiser and state of one run; :meth:`run` trains to the end."""
+
+    def __init__(self, recipe: Recipe, data: Sequence[str], out: str | Path, run_dir: str | Path | None = None,
+                 val: Sequence[str] | None = None, seed: int = 0, device: str = "auto", threads: int | None = None,
+                 workers: int | None = None, resume: bool = False, progress: bool = True,
+                 total_steps: int | None = None):
+        import torch
+
+        if threads:
+            torch.set_num_threads(threads)
+        self.recipe, self.data, self.seed = recipe, list(data), seed
+        self.out = Path(out).with_suffix("") if Path(out).suffix in (".pt", ".json") else Path(out)
+        self.run_dir = Path(run_dir) if run_dir else Path("runs") / self.out.name
+        self.device = pick_device(device)
+        self.threads = torch.get_num_threads()
+        self.workers = workers if workers is not None else 1
+        self.progress = progress
+        self.log_every = LOG_EVERY
+        sources = tdata.list_sources(self.data)
+        if val:
+            train_src, val_src = sources, tdata.list_sources(val)
+        else:
+            train_src, val_src = tdata.split(sources)
+        side = max([recipe.patch, *(s for _, s in recipe.patch_schedule)])
+        self.train_images = tdata.load_images(train_src, recipe.colour, side)
+        self.val_names = [n for n, _ in val_src]
+        self.data_digest = tdata.folder_digest(self.data)
+        self.val_pairs = tdata.validation_pairs(tdata.load_images(val_src, recipe.colour, 32), recipe)
+        torch.manual_seed(seed)
+        self.model = nets.build(recipe.arch, **recipe.arch_kwargs).to(self.device, memory_format=torch.channels_last)
+        self.optimiser = torch.optim.Adam(self.model.parameters(), lr=recipe.lr)
+        self.state = RunState(total=recipe.steps)
+        last = self.run_dir / "last.pt"
+        if resume:
+            if not last.is_file():
+                raise ImgcrError(f"--resume: no checkpoint in {self.run_dir} (nothing to resume)")
+            self._load_checkpoint(last)
+            if total_steps and total_steps != self.state.total:
+                self._change_length(total_steps)
+        elif last.is_file():
+            raise ImgcrError(f"{self.run_dir} holds a run already: pass --resume to continue it, or use another --run-dir")
+        elif recipe.minutes:
+            self.state.total = self._steps_for_budget(recipe.minutes * 60)
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        self.baseline = self._score(identity=True)
+
+    # --- checkpoints -------------------------------------------------------------------------
+    def _checkpoint(self) -> dict[str, Any]:
+        s = self.state
+        return {"recipe": self.recipe.name, "arch": self.recipe.arch, "seed": self.seed,
+                "model": self.model.state_dict(), "optimiser": self.optimiser.state_dict(),
+                "state": {"step": s.step, "total": s.total, "elapsed": s.elapsed, "best_psnr": s.best_psnr,
+                          "best_step": s.best_step},
+                "loss_curve": json.dumps(s.loss_curve), "val_curve": json.dumps(s.val_curve),
+                "length_changes": json.dumps(s.length_changes)}
+
+    def save_checkpoint(self) -> Path:
+        import torch
+
+        path = self.run_dir / "last.pt"
+        tmp = path.with_suffix(".pt.tmp")
+        torch.save(self._checkpoint(), tmp)
+        tmp.replace(path)
+        return path
+
+    def _load_checkpoint(self, path: Path) -> None:
+        import torch
+
+        try:
+            ckpt = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as exc:
+            raise ImgcrError(f"{path}: not a readable checkpoint ({exc})") from None
+        if ckpt.get("recipe") != self.recipe.name or ckpt.get("arch") != self.recipe.arch:
+            raise ImgcrError(f"{path} is a checkpoint of {ckpt.get('recipe')!r}, not {self.recipe.name!r}")
+        self.model.load_state_dict(ckpt["model"])
+        self.optimiser.load_state_dict(ckpt["optimiser"])
+        st = ckpt["state"]
+        self.state = RunState(int(st["step"]), int(st["total"]), float(st["elapsed"]), float(st["best_psnr"]),
+                              int(st["best_step"]), json.loads(ckpt["loss_curve"]), json.loads(ckpt["val_curve"]),
+                              json.loads(ckpt.get("length_changes", "[]")))
+        self.seed = int(ckpt["seed"])
+
+    def _change_length(self, total: int) -> None:
+        """``--resume --steps N``: the run ends at step N instead (the cosine schedule follows); recorded in the card."""
+        s = self.state
+        if total <= s.step:
+            raise ImgcrError(f"--steps {total}: the run is already at step {s.step}")
+        s.length_changes.append({"at_step": s.step, "from": s.total, "to": total})
+        s.total = total
+
+    # --- the time budget ---------------------------------------------------------------------
+    def _steps_for_budget(self, seconds: float) -> int:
+        """Steps that fit ``seconds`` at the speed of a few timed steps (the model is reset after)."""
+        import copy
+
+        import torch
+
+        init = copy.deepcopy(self.model.state_dict())
+        c = 1 if self.recipe.colour == "gray" else 3
+        x = torch.rand(self.recipe.batch, c, self.recipe.patch, self.recipe.patch, device=self.device)
+        x = x.contiguous(memory_format=torch.channels_last)
+        times = []
+        for _ in range(8):
+            t0 = time.perf_counter()
+            self._step(x, x, self.recipe.lr)
+            times.append(time.perf_counter() - t0)
+        self.model.load_state_dict(init)
+        self.optimiser = torch.optim.Adam(self.model.parameters(), lr=self.recipe.lr)
+        per_step = float(np.median(times[2:]))
+        return max(self.recipe.warmup + 1, int(seconds / per_step))
+
+    # --- training ----------------------------------------------------------------------------
+    def _step(self, x, y, lr: float) -> float:
+        import torch
+
+        for group in self.optimiser.param_groups:
+            group["lr"] = lr
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.device.startswith("cuda")):
+            loss = _loss(self.recipe.loss, self.model(x).float(), y)
+        self.optimiser.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimiser.step()
+        return float(loss.detach())
+
+    def _loader(self):
+        import torch
+        from torch.utils.data import DataLoader
+
+        r, s = self.recipe, self.state
+        dataset = tdata.PatchDataset(self.train_images, r, self.seed, PatchSchedule(r, r.batch, s.total))
+        return DataLoader(dataset, batch_size=r.batch, sampler=range(s.step * r.batch, s.total * r.batch),
+                          num_workers=self.workers, persistent_workers=False, pin_memory=False,
+                          generator=torch.Generator().manual_seed(self.seed))
+
+    def run(self) -> dict[str, Any]:
+        """Train to the last step (validating, checkpointing, writing the card); returns the card."""
+        import torch
+        from tqdm import tqdm
+
+        r, s = self.recipe, self.state
+        log = (self.run_dir / "log.jsonl").open("a")
+        bar = tqdm(total=s.total, initial=s.step, desc=r.name, disable=not self.progress, dynamic_ncols=True)
+        t_start = time.perf_counter() - s.elapsed
+        window: list[float] = []
+        t_window = time.perf_counter()
+        try:
+            self.model.train()
+            for x, y in self._loader():
+                x = x.to(self.device, non_blocking=True).contiguous(memory_format=torch.channels_last)
+                y = y.to(self.device, non_blocking=True).contiguous(memory_format=torch.channels_last)
+                lr = lr_at(r, s.step, s.total)
+                loss = self._step(x, y, lr)
+                if not math.isfinite(loss):
+                    raise ImgcrError(f"training diverged at step {s.step} (loss {loss}); lower --lr")
+                s.step += 1
+                s.elapsed = time.perf_counter() - t_start
+                window.append(loss)
+                bar.update(1)
+                if s.step % self.log_every == 0 or s.step == s.total:
+                    rate = len(window) / max(1e-9, time.perf_counter() - t_window)
+                    row = {"step": s.step, "seconds": round(s.elapsed, 2), "loss": float(np.mean(window)),
+                           "lr": lr, "steps_per_s": round(rate, 3)}
+                    s.loss_curve.append({k: row[k] for k in ("step", "seconds", "loss")})
+                    log.write(json.dumps(row) + "\n")
+                    log.flush()
+                    bar.set_postfix(loss=f"{row['loss']:.4f}", steps_s=f"{rate:.2f}")
+                    window, t_window = [], time.perf_counter()
+                if s.step % r.val_every == 0 or s.step == s.total:
+                    self._validate(log)
+                if s.step >= s.total:
+                    break
+        except KeyboardInterrupt:
+            self.save_checkpoint()
+            self.write_card(finished=False)
+            raise
+        finally:
+            bar.close()
+            log.close()
+        return self.write_card(finished=True)
+
+    # --- validation ----------------------------------------------------------------------------
+    def predict(self, degraded: np.ndarray) -> np.ndarray:
+        """uint8 HxWx3 -> uint8 HxWx3 through the model (gray models on the first channel)."""
+        import torch
+
+        x = torch.from_numpy(tdata.to_tensor_layout(degraded, self.recipe.colour))[None].to(self.device)
+        was_training = self.model.training
+        self.model.eval()
+        with torch.inference_mode():
+            y = self.model(x.contiguous(memory_format=torch.channels_last)).float().clamp(0, 1)
+        self.model.train(was_training)
+        out = np.clip(np.rint(y[0].permute(1, 2, 0).cpu().numpy() * 255.0), 0, 255).astype(np.uint8)
+        return np.repeat(out, 3, axis=2) if out.shape[2] == 1 else out
+
+    def _score(self, identity: bool = False) -> dict[str, Any]:
+        per_value: dict[str, list[tuple[float, float]]] = {}
+        for _, value, degraded, clean in self.val_pairs:
+            out = degraded if identity else self.predict(degraded)
+            p = metrics.psnr(clean, out)
+            per_value.setdefault(f"{value:g}", []).append((p if p is not None else 100.0, metrics.compute("ssim", clean, out)))
+        res = {"by_value": {v: {"psnr": float(np.mean([a for a, _ in xs])), "ssim": float(np.mean([b for _, b in xs]))}
+                            for v, xs in per_value.items()}}
+        res["psnr"] = float(np.mean([v["psnr"] for v in res["by_value"].values()]))
+        res["ssim"] = float(np.mean([v["ssim"] for v in res["by_value"].values()]))
+        return res
+
+    def _validate(self, log) -> None:
+        s = self.state
+        score = self._score()
+        row = {"step": s.step, "seconds": round(s.elapsed, 2), **score}
+        s.val_curve.append(row)
+        log.write(json.dumps({"val": row}) + "\n")
+        log.flush()
+        if score["psnr"] > s.best_psnr:
+            s.best_psnr, s.best_step = score["psnr"], s.step
+            self.export()
+        self.save_checkpoint()
+        self.write_card(finished=s.step >= s.total)
+
+    def export(self) -> Path:
+        """Write the current weights as ``OUT.pt`` (the recipe's dtype), atomically."""
+        import torch
+
+        dtype = getattr(torch, self.recipe.export_dtype)
+        state = {k: v.detach().to("cpu", dtype).contiguous() for k, v in self.model.state_dict().items()}
+        path = self.out.with_suffix(".pt")
+        tmp = path.with_suffix(".pt.tmp")
+        torch.save(state, tmp)
+        tmp.replace(path)
+        return path
+
+    def write_card(self, finished: bool) -> dict[str, Any]:
+        import torch
+
+        s, r = self.state, self.recipe
+        weights = self.out.with_suffix(".pt")
+        n_params = sum(p.numel() for p in self.model.parameters())
+        path = self.out.with_suffix(".json")
+        old = cards.read(path) if path.is_file() else {}
+        card = {
+            "format": cards.CARD_FORMAT, "id": self.out.name, "description": r.description, "task": r.task,
+            "finished": finished, "weights": weights.name,
+            "sha256": sha256_file(weights) if weights.is_file() else None,
+            "bytes": weights.stat().st_size if weights.is_file() else None,
+            "arch": r.arch, "arch_kwargs": r.arch_kwargs, "parameters": n_params, "colour": r.colour,
+            "recipe": r.to_json(), "seed": self.seed,
+            "data": {"train": self.data_digest, "validation": self.val_names,
+                     "train_images": len(self.train_images)},
+            "steps": s.step, "total_steps": s.total, "length_changes": s.length_changes, "best_step": s.best_step,
+            "wall_seconds": round(s.elapsed, 1),
+            "steps_per_second": round(s.step / s.elapsed, 3) if s.elapsed else None,
+            "hardware": cards.hardware(self.device, self.threads), "loader_workers": self.workers,
+            "torch": torch.__version__, "imgcr": __version__,
+            "validation": {"baseline": self.baseline, "best_psnr": s.best_psnr if s.val_curve else None,
+                           "curve": s.val_curve},
+            "loss_curve": s.loss_curve,
+            "evaluation": old.get("evaluation", {}),
+        }
+        cards.write(path, card)
+        return card
+
+
+def train(recipe: Recipe, data: Sequence[str], out: str | Path, **kwargs) -> dict[str, Any]:
+    """Train ``recipe`` on ``data`` and write ``out``.pt / ``out``.json; returns the card."""
+    return Trainer(recipe, data, out, **kwargs).run()
