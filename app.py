@@ -7,7 +7,7 @@ import os
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 from imgcr import config  # noqa: E402
-from imgcr.ui import build_app  # noqa: E402
+from imgcr.ui import LAUNCH_KWARGS, build_app  # noqa: E402
 
 demo = build_app()
 
@@ -15,4 +15,5 @@ if __name__ == "__main__":
     demo.launch(
         server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
         max_file_size=config.max_bytes(),
+        **LAUNCH_KWARGS,
     )

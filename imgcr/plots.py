@@ -149,11 +149,26 @@ def all_figures(doc: dict[str, Any], quality: float = 75) -> dict[str, go.Figure
     return figs
 
 
+# after each chart: buttons that save it through plotly.js's own export, as PNG (2x, for slides) and SVG
+_EXPORT_JS = """(function () {{
+  var gd = document.getElementById('{{plot_id}}');
+  var bar = document.createElement('div');
+  ['png', 'svg'].forEach(function (fmt) {{
+    var b = document.createElement('button');
+    b.textContent = 'Download ' + fmt.toUpperCase();
+    b.className = 'imgcr-export-' + fmt;
+    b.onclick = function () {{ Plotly.downloadImage(gd, {{format: fmt, filename: 'imgcr-{name}', scale: fmt === 'png' ? 2 : 1}}); }};
+    bar.appendChild(b);
+  }});
+  gd.parentNode.insertBefore(bar, gd);
+}})();"""
+
+
 def charts_html(doc: dict[str, Any], quality: float = 75, bd_rows: Sequence[dict] | None = None) -> str:
-    """One self-contained HTML page (plotly.js inlined once, works offline)."""
+    """One self-contained HTML page (plotly.js inlined once, works offline); every chart has PNG and SVG buttons."""
     parts = []
-    for i, fig in enumerate(all_figures(doc, quality).values()):
-        parts.append(fig.to_html(full_html=False, include_plotlyjs=(i == 0)))
+    for i, (name, fig) in enumerate(all_figures(doc, quality).items()):
+        parts.append(fig.to_html(full_html=False, include_plotlyjs=(i == 0), post_script=_EXPORT_JS.format(name=name)))
     table = ""
     if bd_rows:
         rows = "".join(
@@ -169,3 +184,14 @@ def charts_html(doc: dict[str, Any], quality: float = 75, bd_rows: Sequence[dict
 
 def _fmt(v, unit=""):
     return "n/a" if v is None else f"{v:+.2f}{unit}"
+
+
+def rd_csv(records: Sequence[dict], metrics_: Sequence[str]) -> str:
+    """The rate-distortion charts' data: one row per codec, setting and metric (mean over images)."""
+    from imgcr.rd import curves
+
+    lines = ["codec,metric,quality,bpp,value,images"]
+    for m in metrics_:
+        for codec, pts in curves(records, m).items():
+            lines += [f"{codec},{m},{p['quality']:g},{p['bpp']:.6f},{p['value']:.6f},{p['images']}" for p in pts]
+    return "\n".join(lines) + "\n"

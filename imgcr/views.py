@@ -35,13 +35,32 @@ def render(ref: np.ndarray, img: np.ndarray, view: str, gain: float = 8.0) -> np
     raise ValueError(f"unknown view {view!r}")
 
 
-def crop(img: np.ndarray, cx: float, cy: float, size: int, magnify: int = 1) -> np.ndarray:
-    """A ``size`` px square around (cx, cy) given in percent, enlarged by pixel repetition."""
-    h, w = img.shape[:2]
+def region_box(shape: tuple[int, ...], cx: float, cy: float, size: int) -> tuple[int, int, int, int]:
+    """(top, left, height, width) of the ``size`` px square at (cx, cy) percent of the free range."""
+    h, w = shape[:2]
     sh, sw = min(size, h), min(size, w)
     top = int(round((h - sh) * min(max(cy, 0.0), 100.0) / 100.0))
     left = int(round((w - sw) * min(max(cx, 0.0), 100.0) / 100.0))
+    return top, left, sh, sw
+
+
+def crop(img: np.ndarray, cx: float, cy: float, size: int, magnify: int = 1) -> np.ndarray:
+    """A ``size`` px square around (cx, cy) given in percent, enlarged by pixel repetition."""
+    top, left, sh, sw = region_box(img.shape, cx, cy, size)
     out = img[top : top + sh, left : left + sw]
     if magnify > 1:
         out = np.repeat(np.repeat(out, magnify, axis=0), magnify, axis=1)
     return np.ascontiguousarray(out)
+
+
+def worst_region(ref: np.ndarray, img: np.ndarray, size: int) -> tuple[float, float]:
+    """(cx, cy) in percent, as :func:`crop` takes them, of the ``size`` px square with the largest squared error."""
+    h, w = ref.shape[:2]
+    sh, sw = min(size, h), min(size, w)
+    err = ((ref.astype(np.float64) - img.astype(np.float64)) ** 2).sum(axis=2)
+    integral = np.pad(err.cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+    sums = integral[sh:, sw:] - integral[:-sh, sw:] - integral[sh:, :-sw] + integral[:-sh, :-sw]
+    top, left = np.unravel_index(int(np.argmax(sums)), sums.shape)
+    cx = 100.0 * left / (w - sw) if w > sw else 50.0
+    cy = 100.0 * top / (h - sh) if h > sh else 50.0
+    return float(cx), float(cy)

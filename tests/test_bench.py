@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import subprocess
@@ -142,6 +143,16 @@ def test_figures_have_a_trace_per_codec(sequential):
     assert {"rd_psnr", "rd_ssim", "size", "timing", "quality", "heatmap", "timing_vs_quality"} <= set(figs)
     html = plots.charts_html(sequential, bd_rows=bd_table(sequential["records"]))
     assert html.count("<script") >= 7 and "BD-rate" in html and 'src="https://cdn.plot.ly' not in html
+    assert html.count("Plotly.downloadImage") == len(figs) and "imgcr-rd_psnr" in html
+
+
+def test_rd_csv_is_the_charted_data(sequential):
+    rows = list(csv.DictReader(io.StringIO(plots.rd_csv(sequential["records"], ["psnr", "ssim"]))))
+    pts = curves(sequential["records"], "ssim")
+    ssim_jpeg = [r for r in rows if r["codec"] == "jpeg" and r["metric"] == "ssim"]
+    assert len(ssim_jpeg) == len(pts["jpeg"])
+    assert [float(r["bpp"]) for r in ssim_jpeg] == pytest.approx([p["bpp"] for p in pts["jpeg"]], abs=1e-6)
+    assert [float(r["value"]) for r in ssim_jpeg] == pytest.approx([p["value"] for p in pts["jpeg"]], abs=1e-6)
 
 
 def test_cli_bench_bdrate_plot(folder, tmp_path):

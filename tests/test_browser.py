@@ -81,3 +81,61 @@ def test_benchmark_tab_draws_curves_and_bd_table(page):
     assert page.locator("#rd-plot .scatterlayer .trace").count() >= 5  # one curve per lossy codec
     assert "BD-rate" in page.inner_text("#bd-table") or "WebP" in page.inner_text("#bd-table")
     assert "records" in page.inner_text("#bench-status")
+
+
+def test_learn_tab_click_a_block_and_see_its_coefficients(page):
+    page.get_by_role("tab", name="Learn: how JPEG works").click()
+    page.click("#learn-show")
+    page.wait_for_selector("#learn-block >> text=Zig-zag scan", timeout=60_000)
+    first = page.inner_text("#learn-block")
+    assert "Block (32, 32) of Y" in first  # the centre block of the 512 px sample
+    img = page.locator("#learn-image img")
+    box = img.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.1, box["y"] + box["height"] * 0.1)
+    page.wait_for_function("(t) => !document.querySelector('#learn-block').innerText.includes(t)", arg="Block (32, 32)",
+                           timeout=30_000)
+    text = page.inner_text("#learn-block")
+    assert "Block (6, 6) of Y" in text or "Block (6, 7) of Y" in text or "Block (7, 6) of Y" in text, text
+    page.wait_for_selector("#learn-block-plot .js-plotly-plot", timeout=30_000)
+    titles = page.inner_text("#learn-block-plot")
+    assert "quantisation table (from the file)" in titles and "quantised: round(DCT ÷ table)" in titles
+    assert "of 64 coefficients are zero" in text
+
+
+def test_presentation_view_at_projector_size(browser, app_server):
+    pg = browser.new_page(viewport={"width": 1920, "height": 1080})
+    pg.goto(app_server.rstrip("/") + "/?view=present")
+    pg.wait_for_selector("#run", timeout=60_000)
+    pg.wait_for_function("() => document.body.classList.contains('imgcr-present')", timeout=30_000)
+    prose = pg.evaluate("() => parseFloat(getComputedStyle(document.querySelector('.prose')).fontSize)")
+    label = pg.evaluate("() => parseFloat(getComputedStyle(document.querySelector('#run')).fontSize)")
+    assert prose >= 20 and label >= 18
+    assert pg.locator(".imgcr-advanced").first.is_hidden()
+    slider = pg.locator("#slider").bounding_box()
+    assert slider["width"] >= 1100 and slider["height"] >= 0.6 * 1080
+    pg.click("#present-toggle")  # and back to the normal view
+    pg.wait_for_function("() => !document.body.classList.contains('imgcr-present')", timeout=10_000)
+    pg.close()
+
+
+def test_benchmark_charts_download_as_png_and_svg(browser, tmp_path, photo):
+    from imgcr import plots
+    from imgcr.bench import bench
+
+    src = tmp_path / "p.png"
+    Image.fromarray(photo[:96, :128]).save(src)
+    doc = bench([src], ["jpeg", "webp"], [30, 70], ["psnr"], workers=1)
+    page_file = tmp_path / "charts.html"
+    page_file.write_text(plots.charts_html(doc))
+    pg = browser.new_page()
+    pg.goto(page_file.as_uri())
+    pg.wait_for_selector(".imgcr-export-svg", timeout=30_000)
+    saved = {}
+    for fmt in ("svg", "png"):
+        with pg.expect_download(timeout=30_000) as info:
+            pg.locator(f".imgcr-export-{fmt}").first.click()
+        saved[fmt] = tmp_path / info.value.suggested_filename
+        info.value.save_as(saved[fmt])
+    assert saved["svg"].name == "imgcr-rd_psnr.svg" and saved["svg"].read_text().lstrip().startswith("<svg")
+    assert saved["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    pg.close()

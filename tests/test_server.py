@@ -90,6 +90,6 @@ def test_bench_endpoint(client, tmp_path, photo):
     assert "16 records" in status
     assert table["data"][0][0] == "JPEG XL" and table["data"][0][1] < 0
     names = {Path(f).name for f in files}
-    assert names == {"results.json", "results.csv", "charts.html"}
+    assert names == {"results.json", "results.csv", "rd_curves.csv", "charts.html"}
     doc = __import__("json").loads(Path(next(f for f in files if f.endswith(".json"))).read_text())
     assert {r["image"] for r in doc["records"]} == {"img0.png", "img1.png"}

@@ -105,7 +105,7 @@ def test_bench_tab_handlers(tmp_path, photo):
     assert images["choices"] == ["mean over images", "a.png"]
     assert "8 records" in status and list(table.columns) == BD_COLUMNS
     assert table.loc[0, "Codec"] == "WebP" and table.loc[0, "BD-rate %"] < 0
-    assert {Path(f).name for f in files} == {"results.json", "results.csv", "charts.html"}
+    assert {Path(f).name for f in files} == {"results.json", "results.csv", "rd_curves.csv", "charts.html"}
     assert [t.name for t in rd.data] == ["JPEG", "WebP"]
     table2, rd2, *_ = refresh(doc, "webp", "ssim", 40)
     assert table2.loc[0, "Codec"] == "JPEG" and table2.loc[0, "BD-rate %"] > 0

@@ -8,7 +8,7 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
-from imgcr import config, metrics, plots
+from imgcr import config, glossary, metrics, plots
 from imgcr.bench import bench, expand_paths, parse_qualities, save_csv, save_json
 from imgcr.codecs import DEFAULT_CODECS, REGISTRY
 from imgcr.errors import ImgcrError
@@ -95,12 +95,13 @@ def run_bench(uploads, source, codecs, qualities, metric_ids, workers, anchor, r
     save_csv(doc, folder / "results.csv")
     rows = bd_table(doc["records"], anchor, "psnr") if "psnr" in metric_ids else None
     (folder / "charts.html").write_text(plots.charts_html(doc, setting, rows))
+    (folder / "rd_curves.csv").write_text(plots.rd_csv(doc["records"], doc["metrics"]))
     status = (f"{len(doc['records'])} records: {len(doc['images'])} images x {len(codecs)} codecs; "
               f"{int(workers)} worker(s). BD-rate is against **{anchor}** on mean curves (PCHIP on log-rate); "
               "negative = fewer bits for the same quality.")
     if doc["errors"]:
         status += "\n" + "\n".join(f"- {c}: {e}" for c, e in doc["errors"].items())
-    files = [str(folder / n) for n in ("results.json", "results.csv", "charts.html")]
+    files = [str(folder / n) for n in ("results.json", "results.csv", "rd_curves.csv", "charts.html")]
     images = gr.update(choices=[MEAN] + [i["name"] for i in doc["images"]], value=MEAN)
     return (status, *_views(doc, anchor, rd_metric, setting), files, images, doc)
 
@@ -139,8 +140,14 @@ def build() -> None:
         with gr.Column(scale=2):
             status = gr.Markdown(elem_id="bench-status")
             table = gr.Dataframe(headers=BD_COLUMNS, label="BD-rate vs anchor", interactive=False, elem_id="bd-table")
+            with gr.Accordion("What the numbers mean", open=False):
+                gr.Markdown(glossary.lines(["BD-rate", "BD-PSNR", "bpp", "PSNR dB", "SSIM", "MS-SSIM", "LPIPS", "Encode ms",
+                                            "Decode ms"]) + "\n- **Overlap**: the share of the two curves' quality ranges "
+                            "that overlap; BD figures only average over that part, so a small overlap is a weak comparison.")
             rd = gr.Plot(label="Rate-distortion", elem_id="rd-plot")
-            files = gr.File(label="Results (JSON, CSV) and charts (HTML)", file_count="multiple")
+            files = gr.File(label="Results (JSON, CSV), the RD curves' data (CSV), and every chart in one page "
+                            "(HTML, with PNG and SVG buttons per chart; the camera icon on a chart here saves a PNG)",
+                            file_count="multiple")
             with gr.Row():
                 size = gr.Plot(label="Size and ratio")
                 timing = gr.Plot(label="Encode / decode time")

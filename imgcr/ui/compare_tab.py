@@ -8,12 +8,13 @@ import gradio as gr
 import numpy as np
 import pandas as pd
 
-from imgcr import metrics, views
+from imgcr import glossary, metrics, views
 from imgcr.codecs import DEFAULT_CODECS, REGISTRY, parse_options
 from imgcr.pipeline import CodecResult, compare
 from imgcr.samples import sample_names
 from imgcr.search import Target
 from imgcr.ui.common import load_input, output_folder, user_errors
+from imgcr.ui.present import ADVANCED
 
 MODES = {
     "Same setting (quality 0-100)": None,
@@ -101,7 +102,9 @@ def run_compare(
     files = [str(r.write(folder, stem)) for r in results if r.ok]
     done = [r for r in results if r.ok]
     names = [ORIGINAL] + [r.label for r in done]
-    state = {"ref": image.pixels, "images": {ORIGINAL: image.pixels, **{r.label: r.decoded for r in done}}}
+    state = {"ref": image.pixels, "images": {ORIGINAL: image.pixels, **{r.label: r.decoded for r in done}},
+             "captions": {ORIGINAL: [f"Original {image.width}×{image.height}"], **{r.label: captions(r) for r in done}},
+             "stem": stem}
     status = _status(image, results, target)
     right = names[1] if len(names) > 1 else ORIGINAL
     slider = (image.pixels, state["images"][right])
@@ -115,6 +118,25 @@ def run_compare(
         files,
         state,
     )
+
+
+def captions(r: CodecResult) -> list[str]:
+    """A result's figure caption: codec, bytes and bpp, then its metrics."""
+    from imgcr.figures import metric_lines
+
+    return [r.label, f"{r.bytes:,} bytes, {r.bpp:.3f} bpp", *metric_lines(r.metrics, r.lossless)]
+
+
+@user_errors
+def save_figure(state, cx: float, cy: float, size: int) -> str:
+    """The region at 1:1 for the original and every result, labelled, as one PNG for slides."""
+    if not state:
+        raise gr.Error("run a comparison first")
+    from imgcr import figures
+
+    panels = [(img, state["captions"][name]) for name, img in state["images"].items()]
+    sheet = figures.labelled_crops(panels, cx, cy, int(size))
+    return str(figures.save_png(sheet, output_folder(), state["stem"]))
 
 
 def _status(image, results, target) -> str:
@@ -145,6 +167,19 @@ def render_view(state, left: str, right: str, view: str, zoom: bool, cx: float, 
     return tuple(np.ascontiguousarray(p) for p in pair)
 
 
+@user_errors
+def zoom_to_worst(state, left: str, right: str, size: int):
+    """Turn the zoom on, centred where the right image (or the left, if right is the original) differs most."""
+    if not state:
+        raise gr.Error("run a comparison first")
+    images = state["images"]
+    name = right if right in images and right != ORIGINAL else left
+    if name not in images or name == ORIGINAL:
+        raise gr.Error("choose a codec on the left or right first")
+    cx, cy = views.worst_region(state["ref"], images[name], int(size))
+    return True, round(cx), round(cy)
+
+
 def build() -> None:
     """Lay out the tab inside the current gr.Blocks."""
     available = [c.id for c in REGISTRY.values() if c.available]
@@ -165,8 +200,8 @@ def build() -> None:
             quality = gr.Slider(0, 100, value=75, step=1, label="Quality (one 0-100 scale, mapped per codec)")
             target_value = gr.Number(value=30, label="Target (KB, bpp, dB or SSIM, by mode)")
             metric_ids = gr.CheckboxGroup([(m.label, m.id) for m in metrics.METRICS.values()],
-                                          value=list(metrics.DEFAULT_METRICS), label="Metrics")
-            with gr.Accordion("Codec options", open=False):
+                                          value=list(metrics.DEFAULT_METRICS), label="Metrics", elem_classes=[ADVANCED])
+            with gr.Accordion("Codec options", open=False, elem_classes=[ADVANCED]):
                 extra = gr.Textbox(value="", label="CODEC.NAME=VALUE, space separated",
                                    placeholder="jpeg.subsampling=4:4:4 avif.speed=8 jpegxl.effort=9 webp.lossless=true")
                 gr.Markdown(_options_help())
@@ -174,6 +209,8 @@ def build() -> None:
         with gr.Column(scale=2):
             status = gr.Markdown(elem_id="status")
             table = gr.Dataframe(headers=COLUMNS, label="Results (timings: median of up to 3 runs)", interactive=False, elem_id="results")
+            with gr.Accordion("What the numbers mean", open=False, elem_id="compare-glossary"):
+                gr.Markdown(glossary.lines(COLUMNS))
             slider = gr.ImageSlider(label="Left vs right (drag the handle)", format="png", type="numpy",
                                     elem_id="slider", max_height=700)
             with gr.Row():
@@ -186,8 +223,15 @@ def build() -> None:
                 cy = gr.Slider(0, 100, value=50, step=1, label="Region y %")
                 size = gr.Dropdown([64, 128, 256, 512], value=256, label="Region px")
                 magnify = gr.Dropdown([1, 2, 4, 8], value=2, label="Magnify (nearest)")
+            with gr.Row():
+                worst = gr.Button("Zoom to the worst region", size="sm", elem_id="zoom-worst")
+                save_fig = gr.Button("Save as figure (PNG, this region at 1:1)", size="sm", elem_id="save-figure")
+                with gr.Accordion("Artifacts to look for", open=False):
+                    gr.Markdown(glossary.ARTIFACTS)
+            figure_file = gr.File(label="Figure for slides", elem_id="figure-file")
             files = gr.File(label="Encoded files (the real bytes)", file_count="multiple", elem_id="files")
-            original = gr.Image(label="Original as loaded (RGB)", format="png", interactive=False, type="numpy")
+            original = gr.Image(label="Original as loaded (RGB)", format="png", interactive=False, type="numpy",
+                                elem_classes=[ADVANCED])
     state = gr.State()
     run.click(
         run_compare,
@@ -198,6 +242,9 @@ def build() -> None:
     view_inputs = [state, left, right, view, zoom, cx, cy, size, magnify]
     for control in (left, right, view, zoom, cx, cy, size, magnify):
         control.change(render_view, view_inputs, slider, api_name=False, show_progress="hidden")
+    save_fig.click(save_figure, [state, cx, cy, size], figure_file, api_name="figure")
+    worst.click(zoom_to_worst, [state, left, right, size], [zoom, cx, cy], api_name=False).then(
+        render_view, view_inputs, slider, api_name=False, show_progress="hidden")
 
 
 def _options_help() -> str:

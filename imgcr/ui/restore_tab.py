@@ -9,13 +9,15 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from imgcr import views, weights
+from imgcr import glossary, views, weights
 from imgcr.degrade import KINDS
+from imgcr.figures import metric_lines
 from imgcr.images import from_array
 from imgcr.models import MODELS, get_model
 from imgcr.restoration import run_restore
 from imgcr.samples import sample_names
 from imgcr.ui.common import load_input, output_folder, user_errors
+from imgcr.ui.present import ADVANCED
 
 PRESETS = {
     "JPEG q10": "jpeg:10",
@@ -33,8 +35,10 @@ PRESETS = {
 COLUMNS = ["Result", "PSNR dB", "SSIM", "LPIPS", "ΔPSNR", "ΔSSIM", "ΔLPIPS", "Seconds", "Device", "Notes"]
 # CPU seconds per input megapixel on 2 cores: DnCNN, FFDNet, VDSR (per output MP) and Compact measured by
 # benchmarks/restore_speed.py (docs/benchmarks.md); the heavy archs are rough planning figures from STACK.md.
+# imgcr's own networks: benchmarks/train_speed.py, one thread (docs/benchmarks.md).
 CPU_S_PER_MP = {"DnCNN": 16.0, "FFDNet": 3.4, "VDSR": 15.0, "RealESRGAN Compact": 21.0, "ESRGAN": 600.0,
-                "SwinIR": 700.0, "FBCNN": 100.0, "SCUNet": 100.0, "DRUNet": 75.0, "nlmeans": 2.0}
+                "SwinIR": 700.0, "FBCNN": 100.0, "SCUNet": 100.0, "DRUNet": 75.0, "nlmeans": 2.0,
+                "imgcr-UNet": 1.2, "imgcr-ConvAE": 2.9, "imgcr-ResCNN": 12.5}
 
 
 def available_models() -> list[str]:
@@ -99,15 +103,35 @@ def run_restore_ui(upload, sample, chain, seed, model_ids, sigma, scale, crop, c
     done = [r for r in rep.runs if r.pixels is not None]
     if not done:
         raise gr.Error("; ".join(r.error or "failed" for r in rep.runs))
-    state = {"original": rep.reference, "degraded": rep.degraded, "restored": {r.model: r.pixels for r in done}}
+    state = {"original": rep.reference, "degraded": rep.degraded, "restored": {r.model: r.pixels for r in done},
+             "captions": {"original": ["original"], "degraded": [f"degraded ({rep.chain})", *metric_lines(rep.degraded_metrics)],
+                          **{r.model: [r.label, *metric_lines(r.metrics)] for r in done}},
+             "stem": stem}
     first = done[0].model
     s1, s2 = _pairs(state, first)
     lines = [f"**{image.name}**: {image.width}×{image.height}; degradation `{rep.chain}` (seed {rep.seed})."]
     lines += [f"- {n}" for n in (*image.notes, *rep.notes)]
     lines.append("Δ columns are restored minus degraded (for LPIPS, negative is better). "
                  "Heavy models on CPU: tick 'Run on a crop'.")
+    if any(get_model(r.model).generative for r in done):
+        lines.append(glossary.GENERATIVE_NOTE)
     choice = gr.update(choices=[(r.label, r.model) for r in done], value=first)
     return s1, s2, gallery, table, "\n".join(lines), choice, files, state
+
+
+@user_errors
+def save_figure(state, cx: float, cy: float, size: int) -> str:
+    """Original, degraded and every restoration on one region at 1:1, labelled, as one PNG for slides."""
+    if not state:
+        raise gr.Error("restore an image first")
+    from imgcr import figures
+
+    first = next(iter(state["restored"].values()))
+    panels = [] if state["original"] is None else [(state["original"], state["captions"]["original"])]
+    panels.append((_fit(state["degraded"], first), state["captions"]["degraded"]))
+    panels += [(px, state["captions"][m]) for m, px in state["restored"].items()]
+    sheet = figures.labelled_crops(panels, cx, cy, int(size))
+    return str(figures.save_png(sheet, output_folder(), state["stem"]))
 
 
 def _fit(a: np.ndarray, like: np.ndarray) -> np.ndarray:
@@ -166,6 +190,34 @@ def download_weights(model_id, progress=gr.Progress()):
     return f"{model_id}: downloaded and verified -> {path}. Reload the page to use it."
 
 
+def trained_models() -> list[str]:
+    """Models imgcr trained itself whose weights and card are here."""
+    from imgcr.train import card as cards
+
+    out = []
+    for m in MODELS:
+        if m.arch.startswith("imgcr-"):
+            path = weights.find(m.weights)
+            if path is not None and cards.find_for(path) is not None:
+                out.append(m.id)
+    return out
+
+
+@user_errors
+def show_card(model_id, x_axis):
+    """The model card of one of imgcr's trained models: summary and curves (loss, validation PSNR)."""
+    from imgcr.train import card as cards
+    from imgcr.train.report import curves_figure
+
+    if not model_id:
+        return "", None
+    path = cards.find_for(weights.require(get_model(model_id).weights))
+    if path is None:
+        raise gr.Error(f"{model_id}: no model card beside its weights")
+    card = cards.read(path)
+    return cards.summary_markdown(card), curves_figure([card], x="seconds" if x_axis == "time" else "step")
+
+
 def build() -> None:
     models_here = available_models()
     missing = [m for m in MODELS if m.id not in models_here]
@@ -177,7 +229,7 @@ def build() -> None:
             preset = gr.Dropdown(list(PRESETS), value="JPEG q10", label="Degradation")
             chain = gr.Textbox(value="jpeg:10", label="Degradation chain (" + ", ".join(f"{k}:N" for k in KINDS) + ")",
                                elem_id="restore-chain")
-            seed = gr.Number(value=0, precision=0, label="Seed (noise repeats exactly)")
+            seed = gr.Number(value=0, precision=0, label="Seed (noise repeats exactly)", elem_classes=[ADVANCED])
             models = gr.CheckboxGroup([(get_model(m).label, m) for m in models_here], value=["dncnn3"],
                                       label="Models", elem_id="restore-models")
             sigma = gr.Slider(0, 75, value=0, step=1, label="σ for FFDNet / non-local means (0 = the chain's noise, else 25)")
@@ -190,7 +242,7 @@ def build() -> None:
                 cy = gr.Slider(0, 100, value=50, step=1, label="Crop y %")
             estimate = gr.Markdown(elem_id="restore-estimate")
             run = gr.Button("Degrade and restore", variant="primary", elem_id="restore-run")
-            with gr.Accordion("Models not available here", open=False):
+            with gr.Accordion("Models not available here", open=False, elem_classes=[ADVANCED]):
                 gr.Markdown("\n".join(
                     f"- **{m.id}** ({m.label}): {'downloadable from ' + m.weights.url if m.weights.url else 'no download source'}"
                     f"{'' if m.weights.sha256 else ' (no published sha256: use the CLI with --trust-unpinned)'}; {m.licence}"
@@ -203,17 +255,38 @@ def build() -> None:
             status = gr.Markdown(elem_id="restore-status")
             table = gr.Dataframe(headers=COLUMNS, label="Metrics against the original", interactive=False,
                                  elem_id="restore-table")
+            with gr.Accordion("What the numbers mean", open=False):
+                gr.Markdown(glossary.lines(COLUMNS) + "\n\n" + glossary.GENERATIVE_NOTE)
             shown = gr.Dropdown([], label="Model shown in the sliders", elem_id="restore-shown")
             with gr.Row():
                 s1 = gr.ImageSlider(label="Degraded vs restored", format="png", type="numpy", elem_id="restore-slider")
                 s2 = gr.ImageSlider(label="Original vs restored", format="png", type="numpy")
             gallery = gr.Gallery(label="All restored results", format="png", columns=3, elem_id="restore-gallery")
             files = gr.File(label="Degraded and restored images (PNG)", file_count="multiple")
+            with gr.Row():
+                fig_size = gr.Dropdown([64, 128, 256, 384, 512], value=256, label="Figure region px")
+                fig_x = gr.Slider(0, 100, value=50, step=1, label="Figure region x %")
+                fig_y = gr.Slider(0, 100, value=50, step=1, label="Figure region y %")
+                save_fig = gr.Button("Save as figure (PNG, 1:1)", size="sm", elem_id="restore-save-figure")
+            figure_file = gr.File(label="Figure for slides", elem_id="restore-figure-file")
+            own = trained_models()
+            with gr.Accordion("imgcr's own models: model cards and training curves", open=False,
+                              elem_classes=[ADVANCED]) as card_box:
+                with gr.Row():
+                    card_model = gr.Dropdown([(get_model(m).label, m) for m in own], value=own[0] if own else None,
+                                             label="Model", elem_id="restore-card-model")
+                    card_x = gr.Radio(["step", "time"], value="step", label="Curves against")
+                card_md = gr.Markdown(elem_id="restore-card")
+                card_plot = gr.Plot(label="Training loss and validation PSNR")
     state = gr.State()
     preset.change(lambda p: PRESETS[p], preset, chain, api_name=False)
     run.click(run_restore_ui, [upload, sample, chain, seed, models, sigma, scale, crop, cx, cy, size],
               [s1, s2, gallery, table, status, shown, files, state], api_name="restore")
     shown.change(show_model, [state, shown], [s1, s2], api_name=False)
+    save_fig.click(save_figure, [state, fig_x, fig_y, fig_size], figure_file, api_name="restore_figure")
     for control in (upload, sample, models, crop, size):
         control.change(update_estimate, [upload, sample, models, crop, size], estimate, api_name=False)
     dl.click(download_weights, dl_model, dl_status, api_name=False)
+    card_model.change(show_card, [card_model, card_x], [card_md, card_plot], api_name="model_card")
+    card_x.change(show_card, [card_model, card_x], [card_md, card_plot], api_name=False)
+    card_box.expand(show_card, [card_model, card_x], [card_md, card_plot], api_name=False)

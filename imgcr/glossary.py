@@ -1,0 +1,98 @@
+"""One-line explanations of every number imgcr shows: what it is, its unit, which way is better.
+
+The tabs show these beside their tables (an info accordion under each), the Learn tab
+beside its own numbers, and the CLI's ``--help`` texts can quote them. One place, so a
+classroom hears the same definition everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Term:
+    name: str
+    unit: str
+    better: str  # "higher", "lower", "closer to 1", or "" (a fact, not a score)
+    text: str
+
+    def line(self) -> str:
+        arrow = {"higher": " ↑ higher is better", "lower": " ↓ lower is better"}.get(self.better, f" ({self.better})" if self.better else "")
+        unit = f" [{self.unit}]" if self.unit else ""
+        return f"**{self.name}**{unit}{arrow}: {self.text}"
+
+
+TERMS: dict[str, Term] = {t.name: t for t in (
+    Term("Bytes", "bytes", "lower", "the length of the real encoded file, the one you download."),
+    Term("bpp", "bits per pixel", "lower", "bytes × 8 ÷ (width × height): size independent of the image's dimensions; "
+         "uncompressed RGB is 24 bpp."),
+    Term("Ratio", "×", "higher", "uncompressed RGB size (width × height × 3 bytes) ÷ file size: 10× means a tenth of the bytes."),
+    Term("PSNR dB", "decibels", "higher", "peak signal-to-noise ratio over all RGB samples, 10·log10(255² / mean squared error); "
+         "+6 dB halves the error's amplitude; above ~40 dB differences are hard to see."),
+    Term("SSIM", "0-1", "higher", "structural similarity (Wang et al. 2004): local means, contrasts and correlations "
+         "compared in an 11-tap Gaussian window; 1 = identical."),
+    Term("MS-SSIM", "0-1", "higher", "SSIM at 5 scales (halving each time), weighted: closer to how we judge viewing-distance "
+         "effects; needs the short side ≥ 161 px."),
+    Term("LPIPS", "distance", "lower", "learned perceptual distance (AlexNet features, v0.1): 0 = identical; tracks what people "
+         "see, so it rewards plausible texture that PSNR punishes; needs the short side ≥ 31 px."),
+    Term("Encode ms", "milliseconds", "lower", "wall-clock time to write the file here, median of up to 3 runs."),
+    Term("Decode ms", "milliseconds", "lower", "wall-clock time to read the file back to pixels (for compress-then-restore, "
+         "the model's time included)."),
+    Term("Target", "", "", "for equal-size / equal-quality modes: how close the bisected quality setting came (met = within 3 %)."),
+    Term("ΔPSNR", "decibels", "higher", "restored minus degraded PSNR: what the model added."),
+    Term("ΔSSIM", "", "higher", "restored minus degraded SSIM."),
+    Term("ΔLPIPS", "", "lower", "restored minus degraded LPIPS: negative means perceptually closer to the original."),
+    Term("Seconds", "s", "lower", "the model's run time on this machine (CPU or GPU, shown in Device)."),
+    Term("BD-rate", "%", "lower", "Bjøntegaard delta rate: the average bitrate difference against the anchor codec at equal "
+         "quality over the overlapping range; -30 % = 30 % fewer bytes for the same PSNR."),
+    Term("BD-PSNR", "decibels", "higher", "Bjøntegaard delta PSNR: the average quality gain at equal bitrate."),
+    Term("Quantisation step", "", "", "JPEG divides each DCT coefficient by this number and rounds: a bigger step keeps "
+         "fewer levels and makes more coefficients zero."),
+    Term("Zero coefficients", "of 64", "", "quantised coefficients that are 0: JPEG stores runs of zeros almost for free, "
+         "so more zeros means fewer bytes."),
+    Term("Blockiness", "ratio", "closer to 1", "mean luma step across 8×8 block edges ÷ mean step inside blocks; well above 1 "
+         "means visible block edges."),
+)}
+
+
+def lines(names: list[str] | tuple[str, ...]) -> str:
+    """Markdown bullet lines for ``names`` (unknown names are skipped)."""
+    return "\n".join(f"- {TERMS[n].line()}" for n in names if n in TERMS)
+
+
+ARTIFACTS = """**Artifacts to look for** (use *Zoom to the worst region* and the error view):
+- **Blocking**: visible 8×8 (JPEG) or larger (AVIF, WebP) squares in smooth areas: each block was quantised
+  alone.
+- **Ringing**: ripples beside sharp edges and text: high frequencies were cut, and the remaining ones
+  overshoot.
+- **Blurring**: fine texture (grass, hair, fabric) smoothed away: its high-frequency coefficients were
+  quantised to zero.
+- **Colour bleeding**: colour smeared past edges, strongest in red/blue detail: chroma is stored at half
+  resolution (4:2:0).
+- **Banding**: steps in slow gradients (sky): too few levels survive quantisation.
+"""
+
+GENERATIVE_NOTE = ("**Generative model**: GAN-trained restorers (Real-ESRGAN) invent plausible texture that was not in "
+                   "the input. PSNR may fall while LPIPS improves: look at both, and do not read invented detail as recovered detail.")
+
+WHY_NEWER = """**Why newer formats do better at the same bytes**
+- **Bigger, adaptive transforms**: JPEG uses one 8×8 DCT everywhere. AVIF (AV1) and JPEG XL choose block sizes
+  from 4×4 up to 64×64 (AVIF) or 256×256 (JPEG XL) per region, so smooth areas cost a few coefficients and
+  edges get small blocks.
+- **Intra prediction**: WebP and AVIF predict each block from its already-decoded neighbours (directional,
+  smooth, palette modes) and code only the difference.
+- **In-loop filtering**: AV1's deblocking, CDEF and loop-restoration filters (WebP's deblocking filter too)
+  remove block edges and ringing inside the decoder, and later predictions start from the filtered picture.
+- **Better entropy coding**: adaptive arithmetic coding (AV1, WebP's boolean coder) and JPEG XL's
+  context-modelled ANS adapt to the image's statistics; JPEG's Huffman tables are fixed per image.
+- **Wavelets** (JPEG 2000): a whole-image multi-scale transform, no blocks: at low rates it blurs and rings
+  instead of blocking.
+"""
+
+AUTOENCODER = """**How a learned (autoencoder) codec differs**: a neural encoder replaces the DCT with a transform learned from
+images; its output (the latent) is quantised to integers and entropy-coded with a learned probability model
+(the bytes are what that model predicts is likely); a neural decoder maps the latent back to pixels. It is
+trained end to end for rate + λ·distortion, and it has no blocks: its artifacts are blur and smeared texture,
+not squares.
+"""
