@@ -7,6 +7,11 @@
                        (default ``~/.cache/imgcr``).
 ``IMGCR_BENCH_DIRS``   server-side image folders the Benchmark tab offers
                        (``os.pathsep``-separated; none by default).
+``IMGCR_DEVICE``       force the device models run on (``cpu``, ``cuda``, ``cuda:1``).
+``IMGCR_MODEL_POOL``   how many models stay loaded (default 2).
+
+Every setting is read when it is used, so a test, a Space or a long-running server can
+change it without re-importing anything.
 """
 
 from __future__ import annotations
@@ -44,3 +49,12 @@ def bench_dirs() -> list[Path]:
     """Server-side folders offered as benchmark image sets (existing ones only)."""
     raw = os.environ.get("IMGCR_BENCH_DIRS", "")
     return [Path(p) for p in raw.split(os.pathsep) if p and Path(p).is_dir()]
+
+
+def device() -> str | None:
+    """The forced model device, or None for automatic (a GPU when there is one)."""
+    return os.environ.get("IMGCR_DEVICE") or None
+
+
+def model_pool_size() -> int:
+    return max(1, int(os.environ.get("IMGCR_MODEL_POOL", 2)))

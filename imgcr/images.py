@@ -21,8 +21,9 @@ from imgcr import config
 from imgcr.errors import ImageLoadError, ImageTooLargeError
 
 # Pillow's own bomb guard raises only at twice its limit; we check the header size
-# against our limit ourselves, and keep Pillow's guard as a second net.
-Image.MAX_IMAGE_PIXELS = max(config.max_pixels(), Image.MAX_IMAGE_PIXELS or 0)
+# against our limit ourselves, and keep Pillow's guard as a second net, set from the
+# limit in force at each decode (it may change while the server runs).
+_PILLOW_DEFAULT_LIMIT = Image.MAX_IMAGE_PIXELS or 0
 
 _SIGNATURES = (
     (b"PK\x03\x04", "a ZIP archive"),
@@ -105,6 +106,7 @@ def _decode(data: bytes, name: str) -> LoadedImage:
         raise ImageLoadError(f"{name}: the file is empty")
     if len(data) > config.max_bytes():
         raise ImageTooLargeError(f"{name}: file of {len(data):,} bytes is over the {config.max_bytes():,}-byte limit")
+    Image.MAX_IMAGE_PIXELS = max(config.max_pixels(), _PILLOW_DEFAULT_LIMIT)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -113,8 +115,8 @@ def _decode(data: bytes, name: str) -> LoadedImage:
         raise ImageTooLargeError(f"{name}: refused as a decompression bomb (too many pixels)") from None
     except UnidentifiedImageError:
         raise ImageLoadError(f"{name}: {_what_is_it(data)}") from None
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise ImageLoadError(f"{name}: corrupt image ({exc})") from None
+    except Exception as exc:  # Pillow's parsers raise many types on hostile bytes (TypeError, KeyError...)
+        raise ImageLoadError(f"{name}: corrupt image ({_first_line(exc)})") from None
     width, height = im.size
     if width * height > config.max_pixels():
         raise ImageTooLargeError(
@@ -124,10 +126,19 @@ def _decode(data: bytes, name: str) -> LoadedImage:
     if width < 1 or height < 1:
         raise ImageLoadError(f"{name}: image has no pixels")
     loaded = _to_rgb(im, name, im.format)
-    if _source_bits(im, data) > 8 and not any("16-bit" in n for n in loaded.notes):
+    try:
+        bits = _source_bits(im, data)
+    except Exception:  # a corrupt TIFF tag: the pixels decoded, so only the note is lost
+        bits = 8
+    if bits > 8 and not any("16-bit" in n for n in loaded.notes):
         notes = loaded.notes + ("16-bit image reduced to 8 bits per channel",)
         loaded = LoadedImage(loaded.pixels, loaded.name, loaded.source_format, loaded.source_mode, notes)
     return loaded
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:200]
 
 
 def _source_bits(im: Image.Image, data: bytes) -> int:
@@ -180,8 +191,10 @@ def _to_rgb(im: Image.Image, name: str, fmt: str | None) -> LoadedImage:
             im = ImageOps.exif_transpose(im)
             notes.append(f"EXIF orientation {orientation} applied")
         rgb = _convert(im, notes)
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise ImageLoadError(f"{name}: corrupt or truncated image ({exc})") from None
+    except MemoryError:
+        raise
+    except Exception as exc:  # any decoder failure on hostile bytes is a corrupt file, said in one line
+        raise ImageLoadError(f"{name}: corrupt or truncated image ({_first_line(exc)})") from None
     rgb.setflags(write=False)
     return LoadedImage(rgb, name, fmt, mode, tuple(notes))
 

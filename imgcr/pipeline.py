@@ -155,9 +155,11 @@ def _one(image, cid, quality, target, opts, metric_ids, repeats, cache) -> Codec
             result.cached = True
         if entry.decoded is None:
             entry.decoded = codec.decode(entry.data)
-        missing = [m for m in metric_ids if m not in entry.metrics]
+        missing = [m for m in metric_ids if _needs(entry.metrics, m)]
         for m in missing:
-            entry.metrics[m] = metrics.compute(m, image.pixels, entry.decoded)
+            value = metrics.compute(m, image.pixels, entry.decoded)
+            if value is not None or not metrics.get_metric(m).unavailable():
+                entry.metrics[m] = value  # a null stored only when undefined, never because unavailable here
         if missing:
             cache.update_metrics(key, entry)
     except (CodecError, CodecUnavailableError) as exc:
@@ -178,6 +180,13 @@ def _one(image, cid, quality, target, opts, metric_ids, repeats, cache) -> Codec
         result.target = {"kind": target.kind, "target": target.value, "met": None,
                          "note": "lossless: target not applicable" if codec.is_lossless(settings) else "no knob to search"}
     return result
+
+
+def _needs(stored: dict, metric_id: str) -> bool:
+    """Compute ``metric_id`` unless the entry holds a value, or a null for an available (so undefined) metric."""
+    if metric_id not in stored:
+        return True
+    return stored[metric_id] is None and not metrics.get_metric(metric_id).unavailable()
 
 
 def _encode(codec, pixels, settings, target, repeats) -> Entry:

@@ -92,6 +92,20 @@ def test_lpips_reproduces_the_maintainers_values(datasets, weights_dir):
     assert metrics.compute("lpips", ref, ref) == pytest.approx(0.0, abs=1e-6)
 
 
+@pytest.mark.weights
+@pytest.mark.parametrize("shape", [(1, 1), (7, 5), (30, 200)])
+def test_lpips_on_tiny_images_is_null_not_a_crash(weights_dir, shape):
+    from imgcr.images import from_array
+    from imgcr.pipeline import compare
+
+    img = np.random.default_rng(0).integers(0, 256, (*shape, 3), dtype=np.uint8)
+    assert metrics.compute("lpips", img, img[::-1].copy()) is None
+    res = compare(from_array(img, "tiny.png"), codecs=["jpeg"], quality=50, metric_ids=["psnr", "lpips"])[0]
+    assert res.ok and res.metrics["lpips"] is None
+    ok = np.random.default_rng(1).integers(0, 256, (31, 40, 3), dtype=np.uint8)
+    assert metrics.compute("lpips", ok, ok[::-1].copy()) > 0  # the smallest side AlexNet can take
+
+
 def test_lpips_without_weights_is_unavailable_not_a_crash(monkeypatch, tmp_path, photo):
     monkeypatch.setenv("IMGCR_WEIGHTS_DIR", str(tmp_path))
     monkeypatch.setenv("IMGCR_CACHE_DIR", str(tmp_path))
@@ -100,6 +114,26 @@ def test_lpips_without_weights_is_unavailable_not_a_crash(monkeypatch, tmp_path,
     reason = spec.unavailable()
     assert reason and "weights download lpips-alex" in reason
     assert metrics.compute("lpips", photo, photo) is None
+
+
+@pytest.mark.weights
+def test_a_metric_unavailable_once_is_not_served_as_null_from_the_cache(monkeypatch, tmp_path, photo, weights_dir):
+    from imgcr.cache import ResultCache
+    from imgcr.images import from_array
+    from imgcr.pipeline import compare
+
+    cache = ResultCache(tmp_path / "results")
+    image = from_array(photo[:64, :64], "p.png")
+    monkeypatch.setenv("IMGCR_WEIGHTS_DIR", str(tmp_path))
+    monkeypatch.setenv("IMGCR_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr("imgcr.config.PROJECT_ROOT", tmp_path)
+    first = compare(image, codecs=["jpeg"], quality=50, metric_ids=["psnr", "lpips"], cache=cache)[0]
+    assert first.metrics["lpips"] is None and first.metrics["psnr"] is not None
+    monkeypatch.setenv("IMGCR_WEIGHTS_DIR", str(weights_dir))  # the LPIPS trunk arrives
+    again = compare(image, codecs=["jpeg"], quality=50, metric_ids=["psnr", "lpips"], cache=cache)[0]
+    assert again.cached and again.metrics["lpips"] > 0
+    fresh = ResultCache(tmp_path / "results")  # and what went to disk is the real value
+    assert compare(image, codecs=["jpeg"], quality=50, metric_ids=["lpips"], cache=fresh)[0].metrics["lpips"] == again.metrics["lpips"]
 
 
 def test_metric_labels_state_their_convention():

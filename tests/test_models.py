@@ -162,3 +162,50 @@ def test_classical_nlmeans_denoises(photo):
 
     out = restore(noisy, get_model("nlmeans"), sigma=20).pixels
     assert psnr(x, out) > psnr(x, noisy) + 2
+
+
+def test_a_slow_load_blocks_only_its_own_model(tmp_path, monkeypatch):
+    import threading
+    import time
+
+    import imgcr.models.loader as loader
+
+    monkeypatch.setenv("IMGCR_WEIGHTS_DIR", str(tmp_path))
+    slow, fast = (ModelSpec(s.id, s.label, s.task, "VDSR", weights=s.weights)
+                  for s in (_spec(tmp_path, f"VDSRslow{i}", VDSR(depth=1).state_dict()) for i in range(2)))
+    real, started = loader._read, threading.Event()
+
+    def read(spec, device):
+        if spec.id == slow.id:
+            started.set()
+            time.sleep(1.5)
+        return real(spec, device)
+
+    monkeypatch.setattr(loader, "_read", read)
+    pool = ModelPool(capacity=2)
+    results = []
+    t = threading.Thread(target=lambda: results.append(pool.get(slow, "cpu")))
+    t.start()
+    started.wait(5)
+    t0 = time.perf_counter()
+    pool.get(fast, "cpu")
+    assert time.perf_counter() - t0 < 1.0  # did not wait for the slow load
+    again = [None]
+    t2 = threading.Thread(target=lambda: again.__setitem__(0, pool.get(slow, "cpu")))
+    t2.start()
+    t.join(5)
+    t2.join(5)
+    assert again[0] is results[0] and pool.loads == 2  # the second request for it waited and shared the load
+
+
+def test_a_model_in_use_is_not_evicted(tmp_path, monkeypatch):
+    monkeypatch.setenv("IMGCR_WEIGHTS_DIR", str(tmp_path))
+    specs = [ModelSpec(s.id, s.label, s.task, "VDSR", weights=s.weights)
+             for s in (_spec(tmp_path, f"VDSRuse{i}", VDSR(depth=1).state_dict()) for i in range(3))]
+    pool = ModelPool(capacity=1)
+    with pool.use(specs[0], "cpu") as held:
+        other = pool.get(specs[1], "cpu")  # over capacity: the leased one stays
+        assert pool.get(specs[0], "cpu") is held and pool.loads == 2
+    pool.get(specs[2], "cpu")  # the lease ended: now the least recently used go
+    assert pool.get(specs[2], "cpu") is not other and pool.loads == 3
+    assert pool.get(specs[0], "cpu") is not held and pool.loads == 4

@@ -86,6 +86,8 @@ def compute(metric_id: str, ref: np.ndarray, test: np.ndarray) -> float | None:
         raise ValueError(f"shape mismatch {ref.shape} vs {test.shape}")
     if metric_id in ("ssim",) and min(ref.shape[:2]) < 11:
         return None
+    if metric_id == "lpips" and min(ref.shape[:2]) < lpips_metric.LPIPS_MIN_SIDE:
+        return None
     value = spec.fn(ref, test)
     return None if value is None or not math.isfinite(value) else float(value)
 

@@ -26,6 +26,9 @@ ALEXNET_TRUNK = weights.WeightFile(
     source="torchvision AlexNet IMAGENET1K_V1",
 )
 
+# AlexNet's 11x11/4 conv and two 3x3/2 max-pools leave no pixel below this side: LPIPS is undefined (null)
+LPIPS_MIN_SIDE = 31
+
 _lock = threading.Lock()
 _model = None
 

@@ -1,0 +1,38 @@
+"""Settings are read when used: changing the environment takes effect without re-importing anything."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from imgcr.errors import ImageTooLargeError
+
+
+def test_model_pool_and_device_follow_the_environment(monkeypatch):
+    from imgcr.models.loader import POOL, ModelPool, best_device
+
+    monkeypatch.setenv("IMGCR_MODEL_POOL", "5")
+    assert POOL.capacity == 5 and ModelPool(capacity=1).capacity == 1
+    monkeypatch.setenv("IMGCR_MODEL_POOL", "1")
+    assert POOL.capacity == 1
+    monkeypatch.setenv("IMGCR_DEVICE", "cpu")
+    assert best_device() == "cpu"
+    monkeypatch.setenv("IMGCR_DEVICE", "cuda:1")
+    assert best_device() == "cuda:1"
+
+
+def test_pixel_limit_can_be_raised_and_lowered_at_run_time(monkeypatch, tmp_path):
+    from imgcr.images import load_image
+
+    path = tmp_path / "wide.png"
+    Image.fromarray(np.zeros((100, 3000), dtype=np.uint8)).save(path)  # 0.3 MP
+    monkeypatch.setenv("IMGCR_MAX_PIXELS", "200000")
+    with pytest.raises(ImageTooLargeError, match="0.2 MP limit"):
+        load_image(path)
+    monkeypatch.setenv("IMGCR_MAX_PIXELS", "400000")
+    assert load_image(path).pixels.shape == (100, 3000, 3)
+    # Pillow's own guard (a second net, warning above its limit) follows the setting in force at each decode
+    monkeypatch.setenv("IMGCR_MAX_PIXELS", str(300_000_000))
+    load_image(path)
+    assert Image.MAX_IMAGE_PIXELS == 300_000_000
