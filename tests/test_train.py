@@ -103,6 +103,21 @@ def test_resume_can_shorten_a_run_and_the_card_says_so(tmp_path, tiny_data, monk
     assert card["length_changes"] == [{"at_step": 12, "from": 24, "to": 16}]
 
 
+def test_init_starts_from_trained_weights(tmp_path, tiny_data):
+    import torch
+
+    first = _trainer(tmp_path, tiny_data, "first")
+    first.run()
+    weights = tmp_path / "out" / "first.pt"
+    tuned = _trainer(tmp_path, tiny_data, "tuned", init=weights)
+    for k, v in torch.load(weights, weights_only=True).items():
+        assert torch.equal(tuned.model.state_dict()[k], v.float()), k
+    assert tuned._score()["psnr"] == pytest.approx(first.state.best_psnr, abs=0.05)  # it scores as the exported best
+    assert tuned.write_card(finished=False)["init"] == str(weights)
+    with pytest.raises(ImgcrError, match="not weights of this recipe"):
+        _trainer(tmp_path, tiny_data, "bad", init=ROOT / "weights" / "jpeg-ae-color.pt")
+
+
 def test_seeded_runs_take_the_same_first_steps(tmp_path, tiny_data):
     a = _trainer(tmp_path, tiny_data, "a", recipe=dataclasses.replace(TINY, steps=4))
     b = _trainer(tmp_path, tiny_data, "b", recipe=dataclasses.replace(TINY, steps=4))

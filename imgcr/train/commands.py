@@ -27,6 +27,7 @@ def register(sub) -> None:
     t.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
     t.add_argument("--workers", type=int, help="data loader processes (default 1)")
     t.add_argument("--resume", action="store_true", help="continue from RUN_DIR/last.pt")
+    t.add_argument("--init", metavar="WEIGHTS", help="start from these weights (e.g. weights/NAME.pt) instead of random ones")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     t.set_defaults(func=_train)
 
@@ -57,7 +58,7 @@ def _train(args) -> int:
 
     trainer = Trainer(recipe, args.data, args.out, run_dir=args.run_dir, val=args.val, seed=args.seed,
                       device=args.device, threads=args.threads, workers=args.workers, resume=args.resume,
-                      progress=not args.quiet, total_steps=args.steps if args.resume else None)
+                      progress=not args.quiet, total_steps=args.steps if args.resume else None, init=args.init)
     try:
         card = trainer.run()
     except KeyboardInterrupt:

@@ -96,7 +96,7 @@ class Trainer:
     def __init__(self, recipe: Recipe, data: Sequence[str], out: str | Path, run_dir: str | Path | None = None,
                  val: Sequence[str] | None = None, seed: int = 0, device: str = "auto", threads: int | None = None,
                  workers: int | None = None, resume: bool = False, progress: bool = True,
-                 total_steps: int | None = None):
+                 total_steps: int | None = None, init: str | Path | None = None):
         import torch
 
         if threads:
@@ -120,7 +120,11 @@ class Trainer:
         self.data_digest = tdata.folder_digest(self.data)
         self.val_pairs = tdata.validation_pairs(tdata.load_images(val_src, recipe.colour, 32), recipe)
         torch.manual_seed(seed)
-        self.model = nets.build(recipe.arch, **recipe.arch_kwargs).to(self.device, memory_format=torch.channels_last)
+        self.model = nets.build(recipe.arch, **recipe.arch_kwargs)
+        self.init = str(init) if init else None
+        if init and not resume:
+            self._load_init(Path(init))
+        self.model = self.model.to(self.device, memory_format=torch.channels_last)
         self.optimiser = torch.optim.Adam(self.model.parameters(), lr=recipe.lr)
         self.state = RunState(total=recipe.steps)
         last = self.run_dir / "last.pt"
@@ -173,6 +177,17 @@ class Trainer:
                               int(st["best_step"]), json.loads(ckpt["loss_curve"]), json.loads(ckpt["val_curve"]),
                               json.loads(ckpt.get("length_changes", "[]")))
         self.seed = int(ckpt["seed"])
+
+    def _load_init(self, path: Path) -> None:
+        """``--init NAME.pt``: start from trained weights (fine-tuning a shipped model) instead of random ones."""
+        import torch
+
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+            self.model.load_state_dict({k: v.float() for k, v in state.items()})
+        except Exception as exc:
+            reason = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
+            raise ImgcrError(f"--init {path}: not weights of this recipe's {self.recipe.arch} ({reason})") from None
 
     def _change_length(self, total: int) -> None:
         """``--resume --steps N``: the run ends at step N instead (the cosine schedule follows); recorded in the card."""
@@ -337,7 +352,7 @@ class Trainer:
             "sha256": sha256_file(weights) if weights.is_file() else None,
             "bytes": weights.stat().st_size if weights.is_file() else None,
             "arch": r.arch, "arch_kwargs": r.arch_kwargs, "parameters": n_params, "colour": r.colour,
-            "recipe": r.to_json(), "seed": self.seed,
+            "recipe": r.to_json(), "seed": self.seed, "init": self.init,
             "data": {"train": self.data_digest, "validation": self.val_names,
                      "train_images": len(self.train_images)},
             "steps": s.step, "total_steps": s.total, "length_changes": s.length_changes, "best_step": s.best_step,
