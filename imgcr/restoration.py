@@ -7,6 +7,7 @@ codecs call.
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,8 @@ from imgcr.errors import ImgcrError
 from imgcr.images import LoadedImage, pixels_digest
 from imgcr.models import get_model
 from imgcr.models.run import restore
+
+log = logging.getLogger(__name__)
 
 DEFAULT_METRICS = ("psnr", "ssim", "lpips")
 
@@ -145,6 +148,10 @@ def run_restore(
                 run.notes += (f"output {run.pixels.shape[1]}x{run.pixels.shape[0]} differs from the original's size",)
         except ImgcrError as exc:
             run.error = str(exc)
+        except Exception as exc:  # a model that crashes costs its own row, never the others' or the request
+            first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+            run.error = f"{spec.id} failed: {type(exc).__name__}: {first}"
+            log.warning("restore: %s", run.error)
         runs.append(run)
     if progress:
         progress(1.0, "done")

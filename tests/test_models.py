@@ -209,3 +209,20 @@ def test_a_model_in_use_is_not_evicted(tmp_path, monkeypatch):
     pool.get(specs[2], "cpu")  # the lease ended: now the least recently used go
     assert pool.get(specs[2], "cpu") is not other and pool.loads == 3
     assert pool.get(specs[0], "cpu") is not held and pool.loads == 4
+
+
+@pytest.mark.slow
+def test_fbcnn_and_drunet_run_through_the_real_call_path(tmp_path, monkeypatch):
+    """Spandrel's descriptor does FBCNN's tuple output and DRUNet's padding; DRUNet gets the user's noise level."""
+    from spandrel.architectures.DRUNet import DRUNet
+    from spandrel.architectures.FBCNN import FBCNN
+
+    monkeypatch.setenv("IMGCR_WEIGHTS_DIR", str(tmp_path))
+    torch.manual_seed(0)
+    img = np.random.default_rng(0).integers(0, 256, (21, 30, 3), dtype=np.uint8)  # not a multiple of 8
+    fb = _spec(tmp_path, "FBCNN", FBCNN(in_nc=3, out_nc=3).state_dict())
+    out = restore(img, fb, device="cpu")
+    assert out.pixels.shape == img.shape and out.pixels.dtype == np.uint8
+    dr = _spec(tmp_path, "DRUNet", DRUNet(in_nc=4, out_nc=3).state_dict(), needs_sigma=True)
+    low, high = restore(img, dr, sigma=5, device="cpu"), restore(img, dr, sigma=50, device="cpu")
+    assert low.pixels.shape == img.shape and not np.array_equal(low.pixels, high.pixels)

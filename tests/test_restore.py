@@ -58,6 +58,24 @@ def test_pipeline_scores_each_model_and_caches(weights_dir, photo):
     assert again.runs[0].cached and np.array_equal(again.runs[0].pixels, by["dncnn3"].pixels)
 
 
+def test_a_crashing_model_costs_only_its_own_row(photo, monkeypatch):
+    import imgcr.restoration as restoration
+
+    real = restoration.restore
+
+    def flaky(pixels, spec, **kw):
+        if spec.id == "lanczos":
+            raise RuntimeError("boom\nsecond line")
+        return real(pixels, spec, **kw)
+
+    monkeypatch.setattr(restoration, "restore", flaky)
+    rep = run_restore(from_array(photo[:64, :64], "p"), ["lanczos", "bicubic"], "down:2", cache=ResultCache(),
+                      metric_ids=("psnr",))
+    by = {r.model: r for r in rep.runs}
+    assert by["lanczos"].error == "lanczos failed: RuntimeError: boom" and by["lanczos"].pixels is None
+    assert by["bicubic"].error is None and by["bicubic"].metrics["psnr"] > 20
+
+
 def test_already_degraded_has_no_reference(weights_dir, photo):
     rep = run_restore(from_array(photo[:64, :64]), ["dncnn3"], None, cache=ResultCache(), metric_ids=("psnr",))
     assert rep.reference is None and rep.runs[0].metrics == {"psnr": None}

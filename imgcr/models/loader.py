@@ -30,6 +30,7 @@ class LoadedModel:
     half: bool
     scale: int
     in_channels: int
+    call: Any = None  # (1, C, h, w) -> (1, C', h*s, w*s): spandrel's descriptor (its padding, call_fn, clamp) or the module
 
 
 def best_device() -> str:
@@ -77,12 +78,19 @@ def _read(spec: ModelSpec, device: str) -> LoadedModel:
         if spec.arch and desc.architecture.name != spec.arch:
             raise WeightsError(f"{spec.id}: {path} is a {desc.architecture.name}, expected {spec.arch}")
         module, in_ch, scale = desc.model, desc.input_channels, desc.scale
+        half = device.startswith("cuda") and spec.fp16 and desc.supports_half
+        desc.to(device)
+        if half:
+            desc.half()
+        desc.eval()
+        module.requires_grad_(False)
+        return LoadedModel(spec, desc.model, device, half, scale, in_ch, call=desc)
     module.eval().requires_grad_(False)
     half = device.startswith("cuda") and spec.fp16
     module = module.to(device)
     if half:
         module = module.half()
-    return LoadedModel(spec, module, device, half, scale, in_ch)
+    return LoadedModel(spec, module, device, half, scale, in_ch, call=module)
 
 
 def _read_own(spec: ModelSpec, path) -> Any:

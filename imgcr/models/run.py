@@ -113,17 +113,33 @@ def _infer(model, x: np.ndarray, sigma: float | None, scale: int, tile: int | No
 
     dtype = torch.float16 if model.half else torch.float32
     t = torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1), dtype=np.float32))[None].to(model.device, dtype)
-    if sigma is not None:
+    if sigma is not None and model.spec.arch == "DRUNet":
+        def fn(piece):
+            return _drunet(model.module, piece, sigma / 255.0)
+    elif sigma is not None:  # FFDNet: the noise level is a second input
         level = torch.full((1, 1, 1, 1), sigma / 255.0, device=model.device, dtype=dtype)
 
         def fn(piece):
             return model.module(piece, level)
     else:
-        fn = model.module
+        fn = model.call or model.module  # spandrel's descriptor: padding, the arch's call_fn (FBCNN's tuple), clamp
     with torch.inference_mode():
         out = run_tiled(fn, t, scale, tile, overlap=_overlap(model), progress=progress)
         out = out.float().clamp(0, 1)[0].permute(1, 2, 0).cpu().numpy()
     return out.astype(np.float64)
+
+
+def _drunet(module, x, level: float):
+    """DRUNet with the user's noise level as its extra input plane, padded to its multiple of 8."""
+    import torch
+    from torch.nn import functional as F
+
+    h, w = x.shape[-2:]
+    ph, pw = (-h) % 8, (-w) % 8
+    if ph or pw:
+        x = F.pad(x, (0, pw, 0, ph), mode="replicate")
+    noise = torch.full((x.shape[0], 1, *x.shape[-2:]), level, device=x.device, dtype=x.dtype)
+    return module(torch.cat([x, noise], dim=1))[..., :h, :w]
 
 
 def _overlap(model) -> int:
