@@ -1,25 +1,38 @@
 """Results cached by content: image digest + codec + library version + settings.
 
-Two layers: an in-memory LRU (encoded bytes, decoded pixels, the record) bounded
-in bytes, and a disk store (``$IMGCR_CACHE_DIR/results``) of the encoded bytes and
-the JSON record, so a repeated comparison, or a resumed benchmark, does no work.
+Two layers, both bounded in bytes:
+
+- memory: a ``cachetools.LRUCache`` whose size of an entry is its real footprint (encoded
+  bytes + decoded pixels + record), so the cap holds however an entry arrived;
+- disk: a ``diskcache.Cache`` under ``$IMGCR_CACHE_DIR/results`` with a ``size_limit``
+  (least-recently-used eviction; SQLite-backed, so writes are atomic and concurrent
+  processes share it safely). It keeps the encoded bytes and the JSON record, so a
+  repeated comparison, or a resumed benchmark, does no work.
+
+Entries are immutable: adding metrics or decoded pixels makes a new entry
+(:meth:`Entry.with_metrics`, :meth:`Entry.with_decoded`) that is ``put`` back, so a
+request never sees another one's half-written entry. A disk that cannot be written
+(read-only, full) costs only the disk layer.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
+import logging
+import struct
 import threading
-from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
 from imgcr import config
+
+log = logging.getLogger(__name__)
+_HEADER = struct.Struct(">I")  # length of the JSON part of a disk value
 
 
 def make_key(*parts: Any) -> str:
@@ -28,31 +41,76 @@ def make_key(*parts: Any) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-@dataclass
+@dataclass(frozen=True)
 class Entry:
+    """One cached result: its record, encoded bytes, decoded pixels (optional) and metrics (read-only)."""
+
     record: dict[str, Any]
     data: bytes
     decoded: np.ndarray | None = None
-    metrics: dict[str, float | None] = field(default_factory=dict)
+    metrics: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.metrics, MappingProxyType):
+            object.__setattr__(self, "metrics", MappingProxyType(dict(self.metrics)))
+        if self.decoded is not None and self.decoded.flags.writeable:
+            view = self.decoded.view()
+            view.flags.writeable = False  # shared by concurrent requests: nobody writes into it
+            object.__setattr__(self, "decoded", view)
+
+    def with_metrics(self, new: dict[str, float | None]) -> Entry:
+        return replace(self, metrics=MappingProxyType({**self.metrics, **new}))
+
+    def with_decoded(self, pixels: np.ndarray) -> Entry:
+        return replace(self, decoded=pixels)
+
+    @property
+    def nbytes(self) -> int:
+        """The memory this entry holds: encoded bytes, pixels, and the record (roughly)."""
+        return len(self.data) + (self.decoded.nbytes if self.decoded is not None else 0) + 512 + 64 * len(self.metrics)
+
+    def to_disk(self) -> bytes:
+        head = json.dumps({"record": self.record, "metrics": dict(self.metrics)}).encode()
+        return _HEADER.pack(len(head)) + head + self.data
+
+    @classmethod
+    def from_disk(cls, blob: bytes) -> Entry | None:
+        try:
+            (n,) = _HEADER.unpack_from(blob)
+            stored = json.loads(blob[_HEADER.size:_HEADER.size + n])
+            data = blob[_HEADER.size + n:]
+        except (struct.error, ValueError, UnicodeDecodeError):
+            return None
+        if len(data) != stored.get("record", {}).get("bytes"):
+            return None  # torn or foreign: a miss, never a wrong result
+        return cls(stored["record"], data, None, stored.get("metrics", {}))
 
 
 class ResultCache:
-    """Thread-safe LRU in memory, backed by a folder on disk (or memory only)."""
+    """Thread-safe: a byte-bounded LRU in memory, over a size-limited disk store (or memory only)."""
 
-    def __init__(self, folder: Path | None = None, max_bytes: int = 1 << 30):
+    def __init__(self, folder: Path | None = None, max_bytes: int | None = None, disk_bytes: int | None = None):
+        from cachetools import LRUCache
+
         self.folder = folder
-        self.max_bytes = max_bytes
-        self._items: OrderedDict[str, Entry] = OrderedDict()
-        self._bytes = 0
+        self.max_bytes = max_bytes if max_bytes is not None else config.cache_memory_bytes()
+        self._memory: LRUCache = LRUCache(maxsize=self.max_bytes, getsizeof=lambda e: e.nbytes)
         self._lock = threading.Lock()
+        self._disk = _open_disk(folder, disk_bytes if disk_bytes is not None else config.cache_disk_bytes())
         self.hits = 0
         self.misses = 0
 
+    @property
+    def memory_bytes(self) -> int:
+        return int(self._memory.currsize)
+
+    def __len__(self) -> int:
+        return len(self._memory)
+
     def get(self, key: str) -> Entry | None:
         with self._lock:
-            entry = self._items.get(key)
+            entry = self._memory.get(key)
             if entry is not None:
-                self._items.move_to_end(key)
                 self.hits += 1
                 return entry
         entry = self._read_disk(key)
@@ -61,64 +119,60 @@ class ResultCache:
                 self.misses += 1
             else:
                 self.hits += 1
-                self._insert(key, entry)
+                self._remember(key, entry)
         return entry
 
-    def put(self, key: str, entry: Entry) -> None:
+    def put(self, key: str, entry: Entry, disk: bool = True) -> None:
+        """Store ``entry`` (replacing any older one) in memory and, unless ``disk`` is False
+        (only pixels were added: the disk holds no pixels), on disk."""
         with self._lock:
-            self._insert(key, entry)
-        self._write_disk(key, entry)
+            self._remember(key, entry)
+        if disk:
+            self._write_disk(key, entry)
 
-    def update_metrics(self, key: str, entry: Entry) -> None:
-        """Persist metrics added to an entry after it was stored."""
-        self._write_disk(key, entry)
-
-    def _size(self, entry: Entry) -> int:
-        return len(entry.data) + (entry.decoded.nbytes if entry.decoded is not None else 0)
-
-    def _insert(self, key: str, entry: Entry) -> None:
-        if key in self._items:
-            self._bytes -= self._size(self._items.pop(key))
-        self._items[key] = entry
-        self._bytes += self._size(entry)
-        while self._bytes > self.max_bytes and len(self._items) > 1:
-            _, old = self._items.popitem(last=False)
-            self._bytes -= self._size(old)
-
-    def _paths(self, key: str) -> tuple[Path, Path]:
-        base = self.folder / key[:2] / key
-        return base.with_suffix(".json"), base.with_suffix(".bin")
+    def _remember(self, key: str, entry: Entry) -> None:
+        try:
+            self._memory[key] = entry
+        except ValueError:  # one entry larger than the whole memory layer: keep it on disk only
+            self._memory.pop(key, None)
 
     def _read_disk(self, key: str) -> Entry | None:
-        if self.folder is None:
+        if self._disk is None:
             return None
-        meta, blob = self._paths(key)
         try:
-            stored = json.loads(meta.read_text())
-            data = blob.read_bytes()
-        except (OSError, ValueError):
+            blob = self._disk.get(key)
+        except Exception as exc:  # a damaged store is a miss
+            log.warning("result cache: read failed (%s)", exc)
             return None
-        if len(data) != stored.get("record", {}).get("bytes"):
-            return None
-        return Entry(stored["record"], data, None, stored.get("metrics", {}))
+        return Entry.from_disk(blob) if isinstance(blob, bytes) else None
 
     def _write_disk(self, key: str, entry: Entry) -> None:
-        if self.folder is None:
+        if self._disk is None:
             return
-        meta, blob = self._paths(key)
         try:
-            meta.parent.mkdir(parents=True, exist_ok=True)
-            _atomic_write(blob, entry.data)
-            _atomic_write(meta, json.dumps({"record": entry.record, "metrics": entry.metrics}).encode())
-        except OSError:
-            pass  # a read-only or full disk only costs the disk layer; memory still serves
+            self._disk.set(key, entry.to_disk())
+        except Exception as exc:  # read-only or full disk: only the disk layer is lost
+            log.warning("result cache: write failed (%s); serving from memory", exc)
+
+    def disk_bytes(self) -> int:
+        return int(self._disk.volume()) if self._disk is not None else 0
+
+    def close(self) -> None:
+        if self._disk is not None:
+            self._disk.close()
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
+def _open_disk(folder: Path | None, limit: int):
+    if folder is None or limit <= 0:
+        return None
+    import diskcache
+
+    try:
+        return diskcache.Cache(str(folder), size_limit=limit, eviction_policy="least-recently-used",
+                               cull_limit=10, statistics=False)
+    except Exception as exc:  # unwritable folder: work without the disk layer
+        log.warning("result cache: cannot use %s (%s); memory only", folder, exc)
+        return None
 
 
 _default: ResultCache | None = None

@@ -121,7 +121,7 @@ def _parser() -> argparse.ArgumentParser:
     wsub = w.add_subparsers(dest="action")
     d = wsub.add_parser("download", help="download a weight file (sha256-checked) into the cache")
     d.add_argument("id")
-    d.add_argument("--url", help="download from this address instead of the official source")
+    d.add_argument("--url", help="download from this address instead of the Hub mirror and the official source")
     d.add_argument("--trust-unpinned", action="store_true",
                    help="allow a file with no published sha256 (its hash is printed and kept beside it)")
     d.set_defaults(func=_weights_download)
@@ -315,10 +315,11 @@ def _models(args) -> int:
     rows = []
     for m in MODELS:
         path = weights.find(m.weights) if m.weights else None
-        state = "classical" if m.classical else ("available" if path else ("downloadable" if m.weights.url else "missing"))
+        state = "classical" if m.classical else ("available" if path else ("downloadable" if weights.sources(m.weights) else "missing"))
         rows.append({"id": m.id, "label": m.label, "task": m.task, "arch": m.arch, "scale": m.scale or None,
                      "colour": m.colour, "state": state, "available": m.classical or path is not None,
                      "weights": str(path) if path else None, "url": m.weights.url if m.weights else None,
+                     "sources": weights.sources(m.weights) if m.weights else [], "bytes": m.weights.size or None if m.weights else None,
                      "sha256": list(m.weights.sha256) if m.weights else [], "licence": m.licence, "source": m.source,
                      "notes": m.notes})
     if args.json:
@@ -376,7 +377,11 @@ def _weights_download(args) -> int:
         pct = f"{100 * done / total:5.1f}%" if total else ""
         print(f"\r{args.id}: {done / 1e6:8.1f} MB {pct}", end="", file=sys.stderr)
 
-    path = weights.download(specs[args.id], url=args.url, progress=show, trust_unpinned=args.trust_unpinned)
+    spec = specs[args.id]
+    if args.url:
+        path = weights.download(spec, url=args.url, progress=show, trust_unpinned=args.trust_unpinned)
+    else:  # imgcr's Hub mirror first (pinned files), then the official source
+        path = weights.fetch(spec, progress=show, trust_unpinned=args.trust_unpinned)
     print(file=sys.stderr)
     print(path)
     return 0

@@ -153,15 +153,18 @@ def _one(image, cid, quality, target, opts, metric_ids, repeats, cache) -> Codec
             cache.put(key, entry)
         else:
             result.cached = True
-        if entry.decoded is None:
-            entry.decoded = codec.decode(entry.data)
+        if entry.decoded is None:  # entries are immutable: a new one with the pixels replaces it in memory
+            entry = entry.with_decoded(codec.decode(entry.data))
+            cache.put(key, entry, disk=False)
         missing = [m for m in metric_ids if _needs(entry.metrics, m)]
+        found = {}
         for m in missing:
             value = metrics.compute(m, image.pixels, entry.decoded)
             if value is not None or not metrics.get_metric(m).unavailable():
-                entry.metrics[m] = value  # a null stored only when undefined, never because unavailable here
-        if missing:
-            cache.update_metrics(key, entry)
+                found[m] = value  # a null stored only when undefined, never because unavailable here
+        if found:
+            entry = entry.with_metrics(found)
+            cache.put(key, entry)
     except (CodecError, CodecUnavailableError) as exc:
         result.error = str(exc)
         return result

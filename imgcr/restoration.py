@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from imgcr import metrics
+from imgcr import metrics, weights
 from imgcr.cache import Entry, ResultCache, default_cache, make_key
 from imgcr.degrade import chain_label, degrade, downscale_factor, parse_chain
 from imgcr.errors import ImgcrError
@@ -124,22 +124,32 @@ def run_restore(
     runs = []
     digest = pixels_digest(degraded)
     for i, spec in enumerate(specs):
-        if progress:
-            progress(i / len(specs), f"{spec.id}")
+        share = (i / len(specs), 1 / len(specs))  # this model's slice of the bar
+
+        def report(fraction: float, text: str, share=share) -> None:
+            if progress:
+                progress(share[0] + share[1] * min(max(fraction, 0.0), 1.0), text)
+
+        report(0.0, spec.id)
         run = ModelRun(spec.id, spec.label)
         try:
             key = make_key("restore", 1, digest, spec.id, spec.weights.sha256 if spec.weights else None, sigma, scale)
             entry = cache.get(key)
             if entry is None:
-                result = restore(degraded, spec, sigma=sigma, scale=scale)
+                if spec.weights is not None and weights.find(spec.weights) is None:  # fetched on first use, if allowed
+                    weights.require(spec.weights, progress=lambda done, total, sid=spec.id: report(
+                        0.0, f"{sid}: downloading {done / 1e6:.1f}" + (f" of {total / 1e6:.1f} MB" if total else " MB")))
+                result = restore(degraded, spec, sigma=sigma, scale=scale,
+                                 progress=lambda f, sid=spec.id: report(f, f"{sid}: {100 * f:.0f}%"))
                 png = _png(result.pixels)  # lossless: the cache's disk layer keeps the exact pixels
                 entry = Entry({"seconds": result.seconds, "device": result.device, "notes": list(result.notes),
                                "bytes": len(png)}, png, result.pixels)
                 cache.put(key, entry)
             else:
                 run.cached = True
-                if entry.decoded is None:
-                    entry.decoded = np.asarray(Image.open(io.BytesIO(entry.data)).convert("RGB"))
+                if entry.decoded is None:  # read from disk: decode once, keep the pixels in memory
+                    entry = entry.with_decoded(np.asarray(Image.open(io.BytesIO(entry.data)).convert("RGB")))
+                    cache.put(key, entry, disk=False)
             run.pixels = entry.decoded
             run.seconds, run.device = entry.record["seconds"], entry.record["device"]
             run.notes = tuple(entry.record["notes"])

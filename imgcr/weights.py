@@ -1,15 +1,20 @@
 """Find, verify and download weight files; offline first.
 
 Search order: ``$IMGCR_WEIGHTS_DIR``, the repo's ``weights/``, then the cache
-(``$IMGCR_CACHE_DIR/weights``). Downloads happen only when a user asks for one,
-go to the cache, and are checked by sha256 before they are moved into place.
-Files are never unpickled here; loaders use ``torch.load(weights_only=True)``.
+(``$IMGCR_CACHE_DIR/weights``). Downloads happen when a user asks for one, or on
+first use when ``IMGCR_ALLOW_DOWNLOADS`` is on (the default on a Hugging Face Space).
+Sources, in order: imgcr's Hugging Face Hub mirror (``huggingface_hub.hf_hub_download``:
+its cache, resumable downloads, ``HF_HUB_OFFLINE`` honoured) for files whose sha256 is
+pinned, then the official address. Every downloaded file is checked by sha256 before it
+is used; a file that fails is deleted. Files are never unpickled here; loaders use
+``torch.load(weights_only=True)``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
 import urllib.request
 from collections.abc import Callable
@@ -32,6 +37,7 @@ class WeightFile:
         url_sha256_prefix: the hash prefix the source publishes in its file name (torch hub style),
             checked on the downloaded bytes when no full sha256 is known.
         licence / source: provenance, shown to users.
+        size: bytes of the pinned file (shown before a download; 0: unknown).
     """
 
     id: str
@@ -41,6 +47,7 @@ class WeightFile:
     url_sha256_prefix: str = ""
     licence: str = ""
     source: str = ""
+    size: int = 0
 
 
 def sha256_file(path: Path) -> str:
@@ -65,16 +72,102 @@ def missing_message(spec: WeightFile) -> str:
     dirs = ", ".join(str(d) for d in config.weights_dirs())
     return (
         f"weights for {spec.id} not found (looked for {spec.names[0]} in {dirs}); "
-        f"set IMGCR_WEIGHTS_DIR or run `python -m imgcr weights download {spec.id}`"
+        f"set IMGCR_WEIGHTS_DIR, IMGCR_ALLOW_DOWNLOADS=1 or run `python -m imgcr weights download {spec.id}`"
     )
 
 
-def require(spec: WeightFile) -> Path:
-    """The local file for ``spec``; raises WeightsError with what to do when it is missing."""
+def fetchable(spec: WeightFile) -> bool:
+    """Whether a download of ``spec`` can be verified (a pinned sha256 or the source's hash prefix)."""
+    return bool(sources(spec)) and bool(spec.sha256 or spec.url_sha256_prefix)
+
+
+def require(spec: WeightFile, progress: Callable[[int, int], None] | None = None) -> Path:
+    """The local file for ``spec``; fetched first when downloads are allowed and it can be verified.
+
+    Raises:
+        WeightsError: with what to do, when the file is missing (or its download failed).
+    """
     path = find(spec)
-    if path is None:
-        raise WeightsError(missing_message(spec))
-    return path
+    if path is not None:
+        return path
+    if config.allow_downloads() and fetchable(spec):
+        return fetch(spec, progress=progress)
+    raise WeightsError(missing_message(spec))
+
+
+def sources(spec: WeightFile) -> list[str]:
+    """Where ``spec`` can be downloaded from, in the order tried: ``hf://REPO@REV/PATH``, then its URL."""
+    out = []
+    if spec.sha256 and config.hub_repo():
+        out.append(f"hf://{config.hub_repo()}@{config.hub_revision()}/{spec.names[0]}")
+    if spec.url:
+        out.append(spec.url)
+    return out
+
+
+def fetch(spec: WeightFile, progress: Callable[[int, int], None] | None = None, trust_unpinned: bool = False) -> Path:
+    """Download ``spec`` from the first source that answers with the right bytes.
+
+    Raises:
+        WeightsError: every source failed; the message lists why, one clause per source.
+    """
+    errors = []
+    for source in sources(spec):
+        try:
+            if source.startswith("hf://"):
+                return _from_hub(spec, progress)
+            return download(spec, url=source, progress=progress, trust_unpinned=trust_unpinned)
+        except WeightsError as exc:
+            errors.append(str(exc))
+    if not errors:
+        raise WeightsError(f"{spec.id}: no download source is known; get it from {spec.source or 'its authors'}")
+    raise WeightsError("; ".join(errors))
+
+
+def _from_hub(spec: WeightFile, progress: Callable[[int, int], None] | None) -> Path:
+    """``hf_hub_download`` from imgcr's mirror, then a sha256 check; the file is linked into the cache's weights folder."""
+    from huggingface_hub import hf_hub_download
+
+    repo, revision, name = config.hub_repo(), config.hub_revision(), spec.names[0]
+    where = f"{repo}@{revision}/{name}"
+    try:
+        got = Path(hf_hub_download(repo, name, revision=revision, endpoint=config.hub_endpoint(),
+                                   tqdm_class=_reporting_tqdm(progress)))
+    except Exception as exc:  # HTTP, network, offline-mode and cache errors alike: one line
+        reason = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
+        raise WeightsError(f"{spec.id}: Hub download of {where} failed: {reason}") from None
+    digest = sha256_file(got)
+    if digest not in spec.sha256:
+        blob = got.resolve()
+        for p in {got, blob}:
+            p.unlink(missing_ok=True)
+        raise WeightsError(f"{spec.id}: {where} failed its sha256 check (got {digest[:16]}...); nothing was kept")
+    target = config.cache_dir() / "weights" / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".part")
+    tmp.unlink(missing_ok=True)
+    try:
+        os.link(got.resolve(), tmp)  # the Hub cache keeps the bytes once; a copy when linking is not possible
+    except OSError:
+        shutil.copyfile(got, tmp)
+    os.replace(tmp, target)
+    return target
+
+
+def _reporting_tqdm(progress: Callable[[int, int], None] | None):
+    """A tqdm class that also reports (bytes so far, total) to ``progress``."""
+    from tqdm.auto import tqdm
+
+    if progress is None:
+        return None
+
+    class Reporting(tqdm):  # type: ignore[misc, valid-type]
+        def update(self, n=1):
+            out = super().update(n)
+            progress(int(self.n), int(self.total or 0))
+            return out
+
+    return Reporting
 
 
 def download(

@@ -70,37 +70,47 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_server(tmp_path_factory):
-    """``python app.py`` as a user runs it, on a free port on 127.0.0.1; yields its URL."""
+def start_app(env: dict, log: Path, timeout: float = 120.0):
+    """Start ``python app.py`` with ``env`` on a free port on 127.0.0.1; returns (process, URL)."""
     import subprocess
     import sys
     import time
     import urllib.request
 
     port = _free_port()
-    log = tmp_path_factory.mktemp("server") / "app.log"
-    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1",
-           "IMGCR_CACHE_DIR": str(tmp_path_factory.mktemp("server-cache"))}
+    env = {**env, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1"}
     with open(log, "wb") as out:
         proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 120
+    deadline = time.time() + timeout
     while time.time() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"app.py exited: {log.read_text()}")
         try:
             with urllib.request.urlopen(url, timeout=2) as resp:
                 if resp.status == 200:
-                    break
+                    return proc, url
         except OSError:
             time.sleep(0.5)
-    else:
-        proc.kill()
-        raise RuntimeError(f"app.py did not start: {log.read_text()}")
-    yield url
+    proc.kill()
+    raise RuntimeError(f"app.py did not start: {log.read_text()}")
+
+
+def stop_app(proc) -> None:
+    import subprocess
+
     proc.terminate()
     try:
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory):
+    """``python app.py`` as a user runs it, on a free port on 127.0.0.1; yields its URL."""
+    log = tmp_path_factory.mktemp("server") / "app.log"
+    env = {**os.environ, "IMGCR_CACHE_DIR": str(tmp_path_factory.mktemp("server-cache"))}
+    proc, url = start_app(env, log)
+    yield url
+    stop_app(proc)

@@ -42,7 +42,8 @@ def test_upload_compare_and_see_table_and_slider(page, tmp_path, photo):
     page.wait_for_selector("#upload >> text=dropped photo.png", timeout=30_000)
     page.click("#run")
     page.wait_for_function(
-        "() => document.querySelector('#results') && document.querySelector('#results').innerText.includes('JPEG XL')",
+        "() => document.querySelector('#status').innerText.includes('dropped photo.png')"
+        " && document.querySelector('#results').innerText.includes('JPEG XL')",
         timeout=240_000,
     )
     table = page.inner_text("#results")

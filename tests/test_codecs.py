@@ -185,3 +185,21 @@ def test_corrupt_bitstream_is_a_codec_error(photo):
     data = codec.encode(photo, codec.resolve(50))
     with pytest.raises(CodecError, match="jpegxl decode failed"):
         codec.decode(data[:20])
+
+
+def test_jpegli_writes_fewer_bytes_than_libjpeg_turbo_at_equal_psnr(datasets):
+    """jpegli's claim, checked on a Kodak image: at q85 its PSNR costs libjpeg-turbo more bytes."""
+    from imgcr.images import load_image
+
+    image = load_image(datasets / "Kodak24" / "kodim05.png")
+    jpegli = get_codec("jpegli")
+    data = jpegli.encode(image.pixels, jpegli.resolve(85))
+    decoded = jpegli.decode(data)
+    assert data[:2] == b"\xff\xd8" and decoded.shape == image.pixels.shape  # a plain JPEG any decoder reads
+    level = psnr(image.pixels, decoded)
+    turbo = get_codec("jpeg")
+    for q in range(70, 101):  # the cheapest libjpeg-turbo file that reaches the same PSNR
+        plain = turbo.encode(image.pixels, turbo.resolve(q))
+        if psnr(image.pixels, turbo.decode(plain)) >= level:
+            break
+    assert len(data) < 0.95 * len(plain), (len(data), len(plain), q, level)

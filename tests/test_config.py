@@ -36,3 +36,34 @@ def test_pixel_limit_can_be_raised_and_lowered_at_run_time(monkeypatch, tmp_path
     monkeypatch.setenv("IMGCR_MAX_PIXELS", str(300_000_000))
     load_image(path)
     assert Image.MAX_IMAGE_PIXELS == 300_000_000
+
+
+def test_app_help_lists_every_setting_with_its_variable():
+    import subprocess
+    import sys
+
+    from imgcr.config import SETTINGS
+    from tests.conftest import ROOT
+
+    out = subprocess.run([sys.executable, "app.py", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0
+    text = " ".join(out.stdout.split())
+    for s in SETTINGS:
+        assert s.flag in text and f"[{s.env}]" in text
+    for needed in ("--host", "--port", "--share", "--max-pixels", "--max-upload", "--cache-memory", "--weights-dir",
+                   "--device", "--allow-downloads", "--concurrency"):
+        assert needed in text
+
+
+def test_app_flags_become_settings(monkeypatch):
+    from imgcr import config
+
+    for s in config.SETTINGS:
+        monkeypatch.delenv(s.env, raising=False)
+    monkeypatch.setenv("SPACE_ID", "a/b")
+    config.parse_app_args(["--port", "9123", "--no-allow-downloads", "--cache-memory", "5e8", "--concurrency", "3"])
+    assert config.port() == 9123 and not config.allow_downloads()
+    assert config.cache_memory_bytes() == 500_000_000 and config.concurrency() == 3
+    assert config.model_concurrency() in (1, 3)  # 1 only where a GPU is present
+    monkeypatch.setenv("IMGCR_DEVICE", "cuda")
+    assert config.model_concurrency() == 1

@@ -21,7 +21,7 @@ def client(app_server):
 def test_compare_endpoint_end_to_end(client, tmp_path, photo):
     path = tmp_path / "photo.png"
     Image.fromarray(photo).save(path)
-    original, table, status, slider, left, right, files = client.predict(
+    original, table, status, slider, left, right, files, bars = client.predict(
         handle_file(str(path)), None, ["jpeg", "png", "webp", "jpegxl"], "Equal file size (KB)", 75, 25,
         ["psnr", "ssim"], "", api_name="/compare")
     headers, rows = table["headers"], table["data"]

@@ -31,7 +31,7 @@ def test_build_app_has_the_compare_endpoint():
 
 
 def test_compare_with_a_sample():
-    original, table, status, slider, left, right, files, state = call(sample=sample_names()[0])
+    original, table, status, slider, left, right, files, bars, state = call(sample=sample_names()[0])
     assert list(table.columns) == COLUMNS and list(table["Codec"]) == ["JPEG", "PNG", "WebP"]
     assert table.loc[1, "PSNR dB"] == "lossless (∞)"
     sizes = {Path(f).suffix: Path(f).stat().st_size for f in files}
@@ -96,8 +96,8 @@ def test_views_difference_ssim_and_zoom():
     heat = render_view(state, "JPEG", "PNG", "SSIM map", False, 50, 50, 256, 1)
     assert heat[1].min() == 255 and heat[0].min() < 255
     crop = render_view(state, ORIGINAL, "JPEG", "Images", True, 0, 0, 64, 4)
-    assert crop[0].shape == (256, 256, 3)
-    assert np.array_equal(crop[0][::4, ::4], state["images"][ORIGINAL][:64, :64])
+    assert crop[0].shape == (64, 64, 3)  # real pixels: magnification is the browser's nearest-neighbour job
+    assert np.array_equal(crop[0], state["images"][ORIGINAL][:64, :64])
     assert render_view(None, ORIGINAL, "JPEG", "Images", False, 0, 0, 64, 1) is None
 
 
@@ -123,3 +123,59 @@ def test_bench_tab_handlers(tmp_path, photo):
         run_bench(None, UPLOADS, ["jpeg"], "", ["psnr"], 1, "jpeg", "psnr", 75, progress=no_progress)
     with pytest.raises(gr.Error, match="qualities"):
         run_bench(None, SAMPLES, ["jpeg"], "ten", ["psnr"], 1, "jpeg", "psnr", 75, progress=no_progress)
+
+
+def test_each_mode_shows_only_its_control_with_units():
+    from imgcr.ui.compare_tab import TARGETS, mode_controls
+
+    q, t = mode_controls("Same setting (quality 0-100)")
+    assert q["visible"] is True and t["visible"] is False
+    q, t = mode_controls("Equal file size (bpp)")
+    assert q["visible"] is False and t["visible"] is True and "bpp" in t["label"] and t["value"] == TARGETS["bpp"][1] <= 2
+    _, t = mode_controls("Equal quality (SSIM)")
+    assert t["value"] < 1 and "SSIM" in t["label"]
+    _, t = mode_controls("Equal file size (KB)")
+    assert "KB" in t["label"] and "1000 bytes" in t["label"]
+
+
+def test_zoom_panel_draws_both_sides_at_real_pixels():
+    import base64
+    import io
+    import re
+
+    from imgcr.ui.compare_tab import zoom_panel
+
+    *_, state = call(sample=sample_names()[0], codecs=("jpeg",))
+    assert zoom_panel(state, ORIGINAL, "JPEG", "Images", False, 50, 50, 64, 1) == ""
+    html = zoom_panel(state, ORIGINAL, "JPEG", "Images", True, 0, 0, 64, 4)
+    imgs = re.findall(r'<img class="imgcr-pixels"[^>]*width="(\d+)" height="(\d+)" src="data:image/png;base64,([^"]+)"', html)
+    assert [(w, h) for w, h, _ in imgs] == [("256", "256"), ("256", "256")]  # 64 px at 4x each
+    first = np.asarray(Image.open(io.BytesIO(base64.b64decode(imgs[0][2]))))
+    assert np.array_equal(first, state["images"][ORIGINAL][:64, :64])  # the PNG holds the 64x64 pixels, unscaled
+    assert "JPEG — 64×64 px at 4×" in html
+
+
+def test_clicking_the_original_picks_the_zoom_region():
+    from imgcr.ui.compare_tab import pick_region
+
+    *_, state = call(sample=sample_names()[0], codecs=("jpeg",))
+    h, w = state["ref"].shape[:2]
+    evt = gr.SelectData(None, {"index": [w - 1, (h - 1) // 4], "value": None})
+    assert pick_region(state, 128, evt) == (True, 100, 25)
+
+
+def test_compare_bars_have_units_and_quality_axes_not_from_zero():
+    *_, bars, _ = call(sample=sample_names()[0], codecs=("jpeg", "webp", "png"))
+    layout = bars.layout
+    titles = [a.text for a in layout.annotations]
+    assert any("KB" in t for t in titles) and any("dB" in t for t in titles)
+    assert layout.yaxis3.title.text == "dB" and layout.yaxis3.range[0] > 10  # PSNR bars do not start at 0
+    assert "PNG" in layout.title.text  # lossless PSNR is said, not drawn as a bar
+    assert list(bars.data[0].x) == ["JPEG", "WebP", "PNG"]
+
+
+def test_first_visit_shows_a_comparison():
+    from imgcr.ui.compare_tab import first_visit
+
+    original, table, status, *_ = first_visit(progress=no_progress)
+    assert original is not None and len(table) >= 3 and table["Bytes"].notna().all()

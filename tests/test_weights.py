@@ -93,3 +93,95 @@ def test_search_order_prefers_the_configured_folder(tmp_path, monkeypatch):
     assert weights.find(spec_for(b"")) is None
     with pytest.raises(WeightsError, match="IMGCR_WEIGHTS_DIR"):
         weights.require(spec_for(b""))
+
+
+# --- imgcr's Hugging Face Hub mirror, through huggingface_hub against a local stand-in (tests/hub_server.py)
+
+@pytest.fixture()
+def hub(tmp_path, monkeypatch):
+    """A local Hub serving tmp/hub/; HF's cache and imgcr's cache in tmp; downloads allowed."""
+    from huggingface_hub import constants
+
+    from tests.hub_server import HubServer
+
+    root = tmp_path / "hub"
+    root.mkdir()
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hf-cache"))
+    monkeypatch.setenv("IMGCR_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("IMGCR_WEIGHTS_DIR", raising=False)
+    monkeypatch.delenv("IMGCR_HUB_REPO", raising=False)
+    monkeypatch.setenv("IMGCR_ALLOW_DOWNLOADS", "1")
+    with HubServer(root) as server:
+        monkeypatch.setenv("HF_ENDPOINT", server.url)
+        yield server
+
+
+def _publish(hub, name: str, payload: bytes) -> None:
+    path = hub.root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(payload)
+
+
+def test_hub_fetch_verifies_and_lands_in_the_cache(hub, tmp_path):
+    payload = os.urandom(2_500_000)
+    _publish(hub, "toy/model.pth", payload)
+    seen = []
+    path = weights.fetch(spec_for(payload), progress=lambda done, total: seen.append((done, total)))
+    assert path == tmp_path / "cache" / "weights" / "toy" / "model.pth" and path.read_bytes() == payload
+    assert weights.find(spec_for(payload)) == path
+    assert seen and seen[-1] == (len(payload), len(payload))
+    assert hub.gets() == ["/imgcr/weights/resolve/main/toy/model.pth"]  # the Hub first, not the official URL
+
+
+def test_hub_file_with_the_wrong_hash_is_refused_and_nothing_kept(hub, tmp_path):
+    payload = os.urandom(10_000)
+    _publish(hub, "toy/model.pth", payload)
+    hub.tampered.add("toy/model.pth")
+    with pytest.raises(WeightsError, match="failed its sha256 check.*nothing was kept"):
+        weights.fetch(spec_for(payload))
+    kept = [p for p in tmp_path.rglob("*") if p.is_file() and p.stat().st_size >= 9_000]
+    assert kept == [hub.root / "toy" / "model.pth"]  # only the server's copy: no blob, no link, no cache file
+
+
+def test_missing_on_the_hub_falls_back_to_the_official_source(hub, server, tmp_path):
+    folder, base = server
+    payload = b"official bytes" * 100
+    (folder / "model.pth").write_bytes(payload)
+    spec = weights.WeightFile(id="toy", names=("toy/model.pth",), sha256=(hashlib.sha256(payload).hexdigest(),),
+                              url=f"{base}/model.pth")
+    assert weights.sources(spec)[0].startswith("hf://imgcr/weights@main/")
+    assert weights.fetch(spec).read_bytes() == payload
+    assert hub.requests and not hub.gets()  # the Hub was asked first (and had no such file)
+
+
+def test_require_fetches_only_when_downloads_are_allowed(hub, monkeypatch):
+    payload = b"weights" * 1000
+    _publish(hub, "toy/model.pth", payload)
+    monkeypatch.setenv("IMGCR_ALLOW_DOWNLOADS", "0")
+    with pytest.raises(WeightsError, match="IMGCR_ALLOW_DOWNLOADS"):
+        weights.require(spec_for(payload))
+    assert not hub.requests
+    monkeypatch.setenv("IMGCR_ALLOW_DOWNLOADS", "1")
+    assert weights.require(spec_for(payload)).read_bytes() == payload
+
+
+def test_hub_offline_mode_is_one_line(hub, monkeypatch):
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    spec = weights.WeightFile(id="toy", names=("toy/model.pth",), sha256=("0" * 64,), url="")
+    with pytest.raises(WeightsError, match="Hub download of imgcr/weights@main/toy/model.pth failed") as info:
+        weights.fetch(spec)
+    assert "\n" not in str(info.value) and not hub.requests
+
+
+def test_allow_downloads_defaults_on_only_on_a_space(monkeypatch):
+    from imgcr import config
+
+    monkeypatch.delenv("IMGCR_ALLOW_DOWNLOADS", raising=False)
+    monkeypatch.delenv("SPACE_ID", raising=False)
+    assert not config.allow_downloads()
+    monkeypatch.setenv("SPACE_ID", "someone/imgcr")
+    assert config.allow_downloads()
+    monkeypatch.setenv("IMGCR_ALLOW_DOWNLOADS", "0")
+    assert not config.allow_downloads()

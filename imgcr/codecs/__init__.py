@@ -7,6 +7,7 @@ from imgcr.codecs.base import Codec, Knob, Option
 from imgcr.codecs.extra import HeifCodec, JpegXrCodec, QoiCodec
 from imgcr.codecs.jpeg import JpegCodec
 from imgcr.codecs.jpeg2000 import Jpeg2000Codec
+from imgcr.codecs.jpegli import JpegliCodec
 from imgcr.codecs.jpegxl import JpegXlCodec
 from imgcr.codecs.png import PngCodec
 from imgcr.codecs.restored import RestoredCodec
@@ -17,6 +18,7 @@ REGISTRY: dict[str, Codec] = {
     c.id: c
     for c in (
         JpegCodec(),
+        JpegliCodec(),
         PngCodec(),
         Jpeg2000Codec(),
         WebpCodec(),

@@ -7,6 +7,7 @@ MS-SSIM under 161 px), never a fake number.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,9 +15,11 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from imgcr.errors import UnknownNameError
+from imgcr.errors import UnknownNameError, WeightsError
 from imgcr.metrics import lpips_metric
 from imgcr.metrics.ssim import ms_ssim, ssim, ssim_map
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,11 @@ def compute(metric_id: str, ref: np.ndarray, test: np.ndarray) -> float | None:
         return None
     if metric_id == "lpips" and min(ref.shape[:2]) < lpips_metric.LPIPS_MIN_SIDE:
         return None
-    value = spec.fn(ref, test)
+    try:
+        value = spec.fn(ref, test)
+    except WeightsError as exc:  # e.g. the LPIPS trunk could not be fetched: the metric is unavailable, not the request
+        log.warning("%s unavailable: %s", metric_id, exc)
+        return None
     return None if value is None or not math.isfinite(value) else float(value)
 
 

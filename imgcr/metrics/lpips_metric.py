@@ -3,17 +3,19 @@
 The ``lpips`` package ships the linear calibration layers; the AlexNet trunk is
 read from a local weights file (``lpips/alexnet_features_torchvision_imagenet1k_v1.pth``,
 the ``features.*`` of torchvision's ImageNet AlexNet, or torchvision's full
-``alexnet-owt-7be5be79.pth``), so nothing is downloaded at run time.
+``alexnet-owt-7be5be79.pth``). Nothing is downloaded unless ``IMGCR_ALLOW_DOWNLOADS`` is
+on (a Space): then the trunk is fetched, sha256-checked, on first use.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 import warnings
 
 import numpy as np
 
-from imgcr import weights
+from imgcr import config, weights
 from imgcr.errors import WeightsError
 
 ALEXNET_TRUNK = weights.WeightFile(
@@ -24,6 +26,7 @@ ALEXNET_TRUNK = weights.WeightFile(
     url_sha256_prefix="7be5be79",
     licence="BSD-3-Clause (torchvision)",
     source="torchvision AlexNet IMAGENET1K_V1",
+    size=9883509,
 )
 
 # AlexNet's 11x11/4 conv and two 3x3/2 max-pools leave no pixel below this side: LPIPS is undefined (null)
@@ -31,6 +34,8 @@ LPIPS_MIN_SIDE = 31
 
 _lock = threading.Lock()
 _model = None
+_fetch_failed: tuple[float, str] | None = None  # (when, why) a download of the trunk last failed
+RETRY_FETCH_S = 600.0
 
 
 def unavailable_reason() -> str | None:
@@ -39,20 +44,27 @@ def unavailable_reason() -> str | None:
         import torch  # noqa: F401
     except ImportError as exc:
         return f"lpips/torch not installed ({exc})"
-    if weights.find(ALEXNET_TRUNK) is None:
+    if _fetch_failed and time.monotonic() - _fetch_failed[0] < RETRY_FETCH_S:
+        return _fetch_failed[1]
+    if weights.find(ALEXNET_TRUNK) is None and not (config.allow_downloads() and weights.fetchable(ALEXNET_TRUNK)):
         return weights.missing_message(ALEXNET_TRUNK)
     return None
 
 
 def _load():
-    global _model
+    global _model, _fetch_failed
     with _lock:
         if _model is not None:
             return _model
         import lpips
         import torch
 
-        path = weights.require(ALEXNET_TRUNK)
+        try:
+            path = weights.require(ALEXNET_TRUNK)  # fetched here on first use when downloads are allowed
+        except WeightsError as exc:
+            _fetch_failed = (time.monotonic(), str(exc))
+            raise
+        _fetch_failed = None
         state = torch.load(path, map_location="cpu", weights_only=True)
         trunk = {k[len("features."):]: v for k, v in state.items() if k.startswith("features.")}
         with warnings.catch_warnings():  # torchvision's "pretrained is deprecated" noise

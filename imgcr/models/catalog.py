@@ -53,9 +53,19 @@ class ModelSpec:
         return self.weights is None
 
 
+# bytes of the pinned files (shown before a download)
+SIZES = {
+    "dncnn/dncnn_15.pth": 2231077, "dncnn/dncnn_25.pth": 2231077, "dncnn/dncnn_50.pth": 2231077,
+    "dncnn/dncnn_gray_blind.pth": 2676361, "dncnn/dncnn_color_blind.pth": 2685623, "dncnn/dncnn3.pth": 2673405,
+    "ffdnet/ffdnet_color.pth": 3411551, "ffdnet/ffdnet_gray.pth": 1950745,
+    "realesrgan/realesr-animevideov3.pth": 2334339,
+    "realesrgan/realesr-general-x4v3_from-upscayl-ncnn-fp16.pth": 4886913, "vdsr/vdsr_x234_y.pth": 2668175,
+}
+
+
 def _w(id_: str, name: str, sha: str | None, url: str | None, licence: str, source: str) -> WeightFile:
     return WeightFile(id=id_, names=(name,), sha256=(sha,) if sha else (), url=url or "", licence=licence,
-                      source=source)
+                      source=source, size=SIZES.get(name, 0))
 
 
 def _own(id_: str, label: str, arch: str, colour: str, sha: str, notes: str) -> ModelSpec:

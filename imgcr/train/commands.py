@@ -19,7 +19,7 @@ def register(sub) -> None:
     t.add_argument("--steps", type=int, help="override the recipe's step count (with --resume: end the run there instead)")
     t.add_argument("--minutes", type=float, help="a time budget instead of a step count")
     t.add_argument("--batch", type=int)
-    t.add_argument("--patch", type=int)
+    t.add_argument("--patch", type=int, help="patch side for the whole run (replaces the recipe's patch schedule)")
     t.add_argument("--lr", type=float)
     t.add_argument("--val-every", type=int)
     t.add_argument("--seed", type=int, default=0)
@@ -54,6 +54,8 @@ def _train(args) -> int:
         recipe = recipe.with_overrides(minutes=0.0)
     recipe = recipe.with_overrides(steps=args.steps, minutes=args.minutes, batch=args.batch, patch=args.patch,
                                    lr=args.lr, val_every=args.val_every)
+    if args.patch is not None:  # an explicit side replaces the recipe's small-patches-first schedule
+        recipe = recipe.with_overrides(patch_schedule=())
     from imgcr.train.loop import Trainer
 
     trainer = Trainer(recipe, args.data, args.out, run_dir=args.run_dir, val=args.val, seed=args.seed,

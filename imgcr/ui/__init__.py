@@ -8,8 +8,9 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
 
-from imgcr import __version__  # noqa: E402
+from imgcr import __version__, config  # noqa: E402
 from imgcr.ui import bench_tab, compare_tab, learn_tab, present, restore_tab  # noqa: E402
+from imgcr.ui.common import GRADIO_DELETE_CACHE  # noqa: E402
 
 LAUNCH_KWARGS = {"css": present.CSS, "js": present.JS}
 """What ``demo.launch`` needs besides the Blocks (Gradio 6 takes css and js there)."""
@@ -23,13 +24,13 @@ INTRO = (
 
 
 def build_app() -> gr.Blocks:
-    with gr.Blocks(title="imgcr", analytics_enabled=False) as demo:
+    with gr.Blocks(title="imgcr", analytics_enabled=False, delete_cache=GRADIO_DELETE_CACHE) as demo:
         with gr.Row():
             gr.Markdown(INTRO)
             toggle = gr.Button("Presentation view", size="sm", scale=0, min_width=180, elem_id="present-toggle")
         toggle.click(None, js=present.TOGGLE_JS)
         with gr.Tab("Compare formats"):
-            compare_tab.build()
+            compare_tab.build(demo)
         with gr.Tab("Restore"):
             restore_tab.build()
         with gr.Tab("Benchmark"):
@@ -37,5 +38,5 @@ def build_app() -> gr.Blocks:
         with gr.Tab("Learn: how JPEG works"):
             learn_tab.build()
         gr.Markdown(f"imgcr {__version__}")
-    demo.queue(default_concurrency_limit=2)
+    demo.queue(default_concurrency_limit=config.concurrency())
     return demo

@@ -14,7 +14,7 @@ from imgcr.codecs import DEFAULT_CODECS, REGISTRY
 from imgcr.errors import ImgcrError
 from imgcr.rd import bd_table
 from imgcr.samples import sample_paths
-from imgcr.ui.common import output_folder, user_errors
+from imgcr.ui.common import SESSION_TTL_S, output_folder, user_errors
 
 SAMPLES = "scikit-image samples (CC0)"
 UPLOADS = "my uploads only"
@@ -155,7 +155,7 @@ def build() -> None:
                 quality = gr.Plot(label="Quality bars")
                 heat = gr.Plot(label="Formats x metrics")
             tvq = gr.Plot(label="Time vs setting")
-    state = gr.State()
+    state = gr.State(time_to_live=SESSION_TTL_S)
     charts = [table, rd, size, timing, quality, heat, tvq]
     run.click(run_bench, [uploads, source, codecs, qualities, metric_ids, workers, anchor, rd_metric, setting],
               [status, *charts, files, curve_image, state], api_name="bench")

@@ -16,6 +16,8 @@ from imgcr.samples import sample_path
 
 OUTPUT_ROOT = Path(tempfile.gettempdir()) / "imgcr-outputs"
 OUTPUT_TTL_S = 6 * 3600
+SESSION_TTL_S = 2 * 3600  # per-session state (pixels of the last result) is dropped after this
+GRADIO_DELETE_CACHE = (3600, 6 * 3600)  # Gradio's own temp files: checked hourly, deleted after 6 h
 
 
 def user_errors(fn):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import gradio as gr
@@ -13,7 +14,7 @@ from imgcr.codecs import DEFAULT_CODECS, REGISTRY, parse_options
 from imgcr.pipeline import CodecResult, compare
 from imgcr.samples import sample_names
 from imgcr.search import Target
-from imgcr.ui.common import load_input, output_folder, user_errors
+from imgcr.ui.common import SESSION_TTL_S, load_input, output_folder, user_errors
 from imgcr.ui.present import ADVANCED
 
 MODES = {
@@ -22,6 +23,13 @@ MODES = {
     "Equal file size (bpp)": "bpp",
     "Equal quality (PSNR dB)": "psnr",
     "Equal quality (SSIM)": "ssim",
+}
+# the target control per mode: (label, default, step); the quality slider shows only for "Same setting"
+TARGETS = {
+    "size": ("Target file size (KB, 1 KB = 1000 bytes)", 30.0, 1.0),
+    "bpp": ("Target bits per pixel (bpp)", 1.0, 0.05),
+    "psnr": ("Target PSNR (dB)", 35.0, 0.5),
+    "ssim": ("Target SSIM (0-1)", 0.95, 0.005),
 }
 ORIGINAL = "Original"
 COLUMNS = ["Codec", "Bytes", "bpp", "Ratio", "PSNR dB", "SSIM", "MS-SSIM", "LPIPS", "Encode ms", "Decode ms", "Target", "Settings"]
@@ -36,6 +44,15 @@ def _target(mode: str, value: float | None) -> Target | None:
     if value is None:
         raise gr.Error("enter a target value for this mode")
     return Target(kind, float(value) * 1000 if kind == "size" else float(value))
+
+
+def mode_controls(mode: str):
+    """Show the quality slider or the one target box this mode needs, with its unit and a sensible default."""
+    kind = MODES.get(mode)
+    if kind is None:
+        return gr.update(visible=True), gr.update(visible=False)
+    label, default, step = TARGETS[kind]
+    return gr.update(visible=False), gr.update(visible=True, label=label, value=default, step=step)
 
 
 def _settings_text(r: CodecResult) -> str:
@@ -85,7 +102,7 @@ def run_compare(
     extra_options: str = "",
     progress=gr.Progress(),
 ):
-    """Run a comparison; returns original, table, status, slider, left/right choices, files, state."""
+    """Run a comparison; returns original, table, status, slider, left/right choices, files, charts, state."""
     image = load_input(upload, sample)
     if not codecs:
         raise gr.Error("choose at least one codec")
@@ -116,8 +133,17 @@ def run_compare(
         gr.update(choices=names, value=ORIGINAL),
         gr.update(choices=names, value=right),
         files,
+        charts(results),
         state,
     )
+
+
+def charts(results: list[CodecResult]):
+    """The at-a-glance bars for the image in hand: file size and ratio, PSNR and SSIM, per codec."""
+    from imgcr.plots import compare_bars
+
+    done = [r for r in results if r.ok]
+    return compare_bars(done) if done else None
 
 
 def captions(r: CodecResult) -> list[str]:
@@ -154,7 +180,7 @@ def _status(image, results, target) -> str:
 
 @user_errors
 def render_view(state, left: str, right: str, view: str, zoom: bool, cx: float, cy: float, size: int, magnify: int):
-    """The slider's two images for the chosen pair, view, and optional 1:1 crop."""
+    """The slider's two images for the chosen pair and view, cropped to the region when zoom is on."""
     if not state:
         return None
     images = state["images"]
@@ -163,8 +189,49 @@ def render_view(state, left: str, right: str, view: str, zoom: bool, cx: float, 
     ref = state["ref"]
     pair = [views.render(ref, images[name], view) for name in (left, right)]
     if zoom:
-        pair = [views.crop(img, cx, cy, int(size), int(magnify)) for img in pair]
+        pair = [views.crop(img, cx, cy, int(size)) for img in pair]
     return tuple(np.ascontiguousarray(p) for p in pair)
+
+
+@user_errors
+def zoom_panel(state, left: str, right: str, view: str, zoom: bool, cx: float, cy: float, size: int, magnify: int) -> str:
+    """Both sides' crops together, drawn at real pixels: each image pixel is exactly ``magnify`` screen
+    pixels (nearest neighbour, no smoothing; magnify 1 = 1:1)."""
+    if not state or not zoom:
+        return ""
+    images = state["images"]
+    if left not in images or right not in images:
+        return ""
+    ref, mag = state["ref"], int(magnify)
+    cells = []
+    for name in (left, right):
+        crop = views.crop(views.render(ref, images[name], view), cx, cy, int(size))
+        h, w = crop.shape[:2]
+        cells.append(
+            f'<figure style="margin:0"><img class="imgcr-pixels" alt="{html.escape(name)}" '
+            f'width="{w * mag}" height="{h * mag}" src="data:image/png;base64,{_png_b64(crop)}">'
+            f"<figcaption>{html.escape(name)} — {w}×{h} px at {mag}×</figcaption></figure>")
+    return f'<div class="imgcr-zoom">{"".join(cells)}</div>'
+
+
+def _png_b64(pixels: np.ndarray) -> str:
+    import base64
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(pixels)).save(buf, "PNG", compress_level=1)
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def pick_region(state, size: int, evt: gr.SelectData):
+    """A click on the original chooses the zoom region: its centre, as percentages."""
+    if not state or evt is None or evt.index is None:
+        return gr.update(), gr.update(), gr.update()
+    x, y = evt.index[:2]
+    h, w = state["ref"].shape[:2]
+    return True, round(100 * x / max(w - 1, 1)), round(100 * y / max(h - 1, 1))
 
 
 @user_errors
@@ -180,8 +247,8 @@ def zoom_to_worst(state, left: str, right: str, size: int):
     return True, round(cx), round(cy)
 
 
-def build() -> None:
-    """Lay out the tab inside the current gr.Blocks."""
+def build(demo: gr.Blocks | None = None) -> None:
+    """Lay out the tab inside the current gr.Blocks; with ``demo``, a first visit shows a default comparison."""
     available = [c.id for c in REGISTRY.values() if c.available]
     missing = [f"{c.label}: {c.unavailable_reason()}" for c in REGISTRY.values() if not c.available]
     with gr.Row():
@@ -191,26 +258,29 @@ def build() -> None:
             samples = sample_names()
             sample = gr.Dropdown(samples, value=samples[0] if samples else None, label="...or a sample image",
                                  elem_id="sample")
+            mode = gr.Radio(list(MODES), value=next(iter(MODES)), label="Compare at", elem_id="mode")
+            quality = gr.Slider(0, 100, value=75, step=1, label="Quality (one 0-100 scale, mapped per codec)",
+                                elem_id="quality")
+            target_value = gr.Number(value=None, label="Target", visible=False, elem_id="target")
+            run = gr.Button("Compare", variant="primary", elem_id="run")
             codecs = gr.CheckboxGroup(
                 [(REGISTRY[c].label, c) for c in available],
                 value=[c for c in DEFAULT_CODECS if c in available], label="Codecs", elem_id="codecs")
             if missing:
                 gr.Markdown("Unavailable here: " + "; ".join(missing))
-            mode = gr.Radio(list(MODES), value=next(iter(MODES)), label="Compare at", elem_id="mode")
-            quality = gr.Slider(0, 100, value=75, step=1, label="Quality (one 0-100 scale, mapped per codec)")
-            target_value = gr.Number(value=30, label="Target (KB, bpp, dB or SSIM, by mode)")
             metric_ids = gr.CheckboxGroup([(m.label, m.id) for m in metrics.METRICS.values()],
                                           value=list(metrics.DEFAULT_METRICS), label="Metrics", elem_classes=[ADVANCED])
             with gr.Accordion("Codec options", open=False, elem_classes=[ADVANCED]):
                 extra = gr.Textbox(value="", label="CODEC.NAME=VALUE, space separated",
                                    placeholder="jpeg.subsampling=4:4:4 avif.speed=8 jpegxl.effort=9 webp.lossless=true")
                 gr.Markdown(_options_help())
-            run = gr.Button("Compare", variant="primary", elem_id="run")
         with gr.Column(scale=2):
             status = gr.Markdown(elem_id="status")
-            table = gr.Dataframe(headers=COLUMNS, label="Results (timings: median of up to 3 runs)", interactive=False, elem_id="results")
+            table = gr.Dataframe(headers=COLUMNS, label="Results (timings: median of up to 3 runs)", interactive=False,
+                                 elem_id="results", wrap=True, max_height=420)
             with gr.Accordion("What the numbers mean", open=False, elem_id="compare-glossary"):
                 gr.Markdown(glossary.lines(COLUMNS))
+            bars = gr.Plot(label="At a glance: size and quality per codec", elem_id="compare-bars")
             slider = gr.ImageSlider(label="Left vs right (drag the handle)", format="png", type="numpy",
                                     elem_id="slider", max_height=700)
             with gr.Row():
@@ -218,33 +288,45 @@ def build() -> None:
                 right = gr.Dropdown([ORIGINAL], value=ORIGINAL, label="Right", elem_id="right")
                 view = gr.Radio(list(views.VIEWS), value=views.VIEWS[0], label="Show")
             with gr.Row():
-                zoom = gr.Checkbox(False, label="Zoom to a region (1:1 pixels)")
-                cx = gr.Slider(0, 100, value=50, step=1, label="Region x %")
-                cy = gr.Slider(0, 100, value=50, step=1, label="Region y %")
-                size = gr.Dropdown([64, 128, 256, 512], value=256, label="Region px")
-                magnify = gr.Dropdown([1, 2, 4, 8], value=2, label="Magnify (nearest)")
+                zoom = gr.Checkbox(False, label="Zoom to a region (real pixels)", elem_id="zoom")
+                cx = gr.Slider(0, 100, value=50, step=1, label="Region x %", elem_id="zoom-x")
+                cy = gr.Slider(0, 100, value=50, step=1, label="Region y %", elem_id="zoom-y")
+                size = gr.Dropdown([64, 128, 256, 512], value=128, label="Region px")
+                magnify = gr.Dropdown([1, 2, 4, 8], value=2, label="Magnify (nearest neighbour)", elem_id="magnify")
+            zoomed = gr.HTML(elem_id="zoom-panel")
             with gr.Row():
                 worst = gr.Button("Zoom to the worst region", size="sm", elem_id="zoom-worst")
                 save_fig = gr.Button("Save as figure (PNG, this region at 1:1)", size="sm", elem_id="save-figure")
                 with gr.Accordion("Artifacts to look for", open=False):
                     gr.Markdown(glossary.ARTIFACTS)
+            original = gr.Image(label="Original (click it to choose the zoom region)", format="png", interactive=False,
+                                type="numpy", elem_id="original", height=360)
             figure_file = gr.File(label="Figure for slides", elem_id="figure-file")
             files = gr.File(label="Encoded files (the real bytes)", file_count="multiple", elem_id="files")
-            original = gr.Image(label="Original as loaded (RGB)", format="png", interactive=False, type="numpy",
-                                elem_classes=[ADVANCED])
-    state = gr.State()
-    run.click(
-        run_compare,
-        [upload, sample, codecs, mode, quality, target_value, metric_ids, extra],
-        [original, table, status, slider, left, right, files, state],
-        api_name="compare",
-    )
+    state = gr.State(time_to_live=SESSION_TTL_S)
+    mode.change(mode_controls, mode, [quality, target_value], api_name=False, show_progress="hidden")
+    outputs = [original, table, status, slider, left, right, files, bars, state]
+    first = []
+    if demo is not None and samples:  # the page is never empty: a default comparison (cached after the first visitor)
+        first.append(demo.load(first_visit, None, outputs, api_name=False))
+    run.click(run_compare, [upload, sample, codecs, mode, quality, target_value, metric_ids, extra], outputs,
+              api_name="compare", cancels=first)  # a user's own comparison wins over a late default one
+    run.click(None, js="() => { const s = document.getElementById('status'); if (s) s.scrollIntoView({block: 'start'}); }")
     view_inputs = [state, left, right, view, zoom, cx, cy, size, magnify]
     for control in (left, right, view, zoom, cx, cy, size, magnify):
         control.change(render_view, view_inputs, slider, api_name=False, show_progress="hidden")
+        control.change(zoom_panel, view_inputs, zoomed, api_name=False, show_progress="hidden")
     save_fig.click(save_figure, [state, cx, cy, size], figure_file, api_name="figure")
-    worst.click(zoom_to_worst, [state, left, right, size], [zoom, cx, cy], api_name=False).then(
-        render_view, view_inputs, slider, api_name=False, show_progress="hidden")
+    worst.click(zoom_to_worst, [state, left, right, size], [zoom, cx, cy], api_name=False)
+    original.select(pick_region, [state, size], [zoom, cx, cy], api_name=False)
+
+
+@user_errors
+def first_visit(progress=gr.Progress()):
+    """The comparison a first visitor sees: the first sample, the default codecs, the same setting."""
+    available = [c for c in DEFAULT_CODECS if REGISTRY[c].available]
+    return run_compare(None, sample_names()[0], available, next(iter(MODES)), 75, None,
+                       ["psnr", "ssim"], "", progress=progress)
 
 
 def _options_help() -> str:

@@ -16,7 +16,7 @@ from plotly.subplots import make_subplots
 from imgcr import glossary, metrics
 from imgcr.learn import jpeg_anatomy as ja
 from imgcr.samples import sample_names
-from imgcr.ui.common import load_input, user_errors
+from imgcr.ui.common import SESSION_TTL_S, load_input, user_errors
 
 MAX_SIDE = 768  # larger images are shown as their centre crop: the tab stays interactive
 ZOOM = 4
@@ -205,7 +205,7 @@ def build() -> None:
                                  format="png", columns=3, elem_id="learn-subsampling")
             with gr.Accordion("Why newer formats do better, and learned codecs", open=False):
                 gr.Markdown(glossary.WHY_NEWER + "\n" + glossary.AUTOENCODER)
-    state = gr.State()
+    state = gr.State(time_to_live=SESSION_TTL_S)
     outs = [grid, err, regions, block_plot, block_md, summary]
     loaded = [state, y_img, cb_img, cr_img, *outs]
     show.click(load_and_render, [upload, sample, quality, subsampling, channel, gain], loaded, api_name="learn")

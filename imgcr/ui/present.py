@@ -11,6 +11,11 @@ CLASS = "imgcr-present"
 ADVANCED = "imgcr-advanced"
 
 CSS = f"""
+img.imgcr-pixels, #slider img {{ image-rendering: pixelated; image-rendering: crisp-edges; }}
+img.imgcr-pixels {{ max-width: none !important; height: auto; display: block; }}
+.imgcr-zoom {{ display: flex; gap: 12px; overflow-x: auto; align-items: flex-start; }}
+.imgcr-zoom figcaption {{ font-size: 13px; }}
+#run {{ position: sticky; bottom: 8px; z-index: 20; }}
 body.{CLASS}, body.{CLASS} .gradio-container {{
   --body-text-color: #000; --block-label-text-color: #000; --body-text-color-subdued: #111;
   --background-fill-primary: #fff; --block-background-fill: #fff; --border-color-primary: #000;

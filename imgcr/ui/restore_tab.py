@@ -9,14 +9,14 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from imgcr import glossary, views, weights
+from imgcr import config, glossary, views, weights
 from imgcr.degrade import KINDS
 from imgcr.figures import metric_lines
 from imgcr.images import from_array
 from imgcr.models import MODELS, get_model
 from imgcr.restoration import run_restore
 from imgcr.samples import sample_names
-from imgcr.ui.common import load_input, output_folder, user_errors
+from imgcr.ui.common import SESSION_TTL_S, load_input, output_folder, user_errors
 from imgcr.ui.present import ADVANCED
 
 PRESETS = {
@@ -42,7 +42,33 @@ CPU_S_PER_MP = {"DnCNN": 16.0, "FFDNet": 3.4, "VDSR": 15.0, "RealESRGAN Compact"
 
 
 def available_models() -> list[str]:
-    return [m.id for m in MODELS if m.classical or weights.find(m.weights) is not None]
+    """Models that run here now: classical ones, those whose weights are here, and (when downloads are
+    allowed, e.g. on a Space) those fetched and verified on first use."""
+    fetch = config.allow_downloads()
+    return [m.id for m in MODELS
+            if m.classical or weights.find(m.weights) is not None or (fetch and weights.fetchable(m.weights))]
+
+
+def _mb(spec) -> str:
+    return f"{spec.size / 1e6:.1f} MB" if spec.size else "size unknown"
+
+
+def model_choice(model_id: str) -> tuple[str, str]:
+    """The checkbox label: a model not yet here says it downloads, and how much."""
+    m = get_model(model_id)
+    if m.classical or weights.find(m.weights) is not None:
+        return m.label, m.id
+    return f"{m.label} — downloads {_mb(m.weights)} on first use", m.id
+
+
+def missing_models() -> list:
+    here = set(available_models())
+    return [m for m in MODELS if m.id not in here]
+
+
+def _download_choice(m) -> tuple[str, str]:
+    pinned = "" if m.weights.sha256 else ", no published sha256"
+    return f"{m.id}: {m.label} ({_mb(m.weights)}{pinned})", m.id
 
 
 def estimate_seconds(model_ids: list[str], width: int, height: int) -> float:
@@ -177,17 +203,26 @@ def update_estimate(upload, sample, model_ids, crop, size):
 
 
 @user_errors
-def download_weights(model_id, progress=gr.Progress()):
+def download_weights(model_id, accept_unpinned, progress=gr.Progress()):
+    """Fetch one model's weights (imgcr's Hub mirror, then the official source; sha256-checked) and offer it."""
+    if not model_id:
+        raise gr.Error("choose a model to download")
     spec = get_model(model_id)
     if spec.weights is None:
         raise gr.Error(f"{model_id} needs no weights")
+    if not spec.weights.sha256 and not spec.weights.url_sha256_prefix and not accept_unpinned:
+        raise gr.Error(f"{model_id}: its authors publish no sha256; tick 'Accept files without a published sha256' "
+                       "to download it (its hash is recorded beside it)")
 
     def show(done, total):
-        if total:
-            progress(done / total, desc=f"{model_id}: {done / 1e6:.1f} MB")
+        progress(done / total if total else 0.0, desc=f"{model_id}: {done / 1e6:.1f} MB")
 
-    path = weights.download(spec.weights, progress=show)
-    return f"{model_id}: downloaded and verified -> {path}. Reload the page to use it."
+    path = weights.fetch(spec.weights, progress=show, trust_unpinned=bool(accept_unpinned))
+    size = path.stat().st_size
+    here = available_models()
+    return (f"{model_id}: downloaded and verified ({size / 1e6:.1f} MB) -> {path}; it is now in the model list.",
+            gr.update(choices=[model_choice(m) for m in here]),
+            gr.update(choices=[_download_choice(m) for m in missing_models() if weights.sources(m.weights)], value=None))
 
 
 def trained_models() -> list[str]:
@@ -220,7 +255,7 @@ def show_card(model_id, x_axis):
 
 def build() -> None:
     models_here = available_models()
-    missing = [m for m in MODELS if m.id not in models_here]
+    missing = missing_models()
     with gr.Row():
         with gr.Column(scale=1):
             upload = gr.File(label="Drop an image", type="filepath", elem_id="restore-upload")
@@ -230,7 +265,8 @@ def build() -> None:
             chain = gr.Textbox(value="jpeg:10", label="Degradation chain (" + ", ".join(f"{k}:N" for k in KINDS) + ")",
                                elem_id="restore-chain")
             seed = gr.Number(value=0, precision=0, label="Seed (noise repeats exactly)", elem_classes=[ADVANCED])
-            models = gr.CheckboxGroup([(get_model(m).label, m) for m in models_here], value=["dncnn3"],
+            models = gr.CheckboxGroup([model_choice(m) for m in models_here],
+                                      value=["dncnn3"] if "dncnn3" in models_here else ["bicubic"],
                                       label="Models", elem_id="restore-models")
             sigma = gr.Slider(0, 75, value=0, step=1, label="σ for FFDNet / non-local means (0 = the chain's noise, else 25)")
             scale = gr.Dropdown(["auto", 2, 3, 4], value="auto", label="Upscale for SR (auto = the chain's downscale)")
@@ -242,15 +278,17 @@ def build() -> None:
                 cy = gr.Slider(0, 100, value=50, step=1, label="Crop y %")
             estimate = gr.Markdown(elem_id="restore-estimate")
             run = gr.Button("Degrade and restore", variant="primary", elem_id="restore-run")
-            with gr.Accordion("Models not available here", open=False, elem_classes=[ADVANCED]):
+            with gr.Accordion("More models: download (sha256-checked)", open=False, elem_classes=[ADVANCED]):
                 gr.Markdown("\n".join(
-                    f"- **{m.id}** ({m.label}): {'downloadable from ' + m.weights.url if m.weights.url else 'no download source'}"
-                    f"{'' if m.weights.sha256 else ' (no published sha256: use the CLI with --trust-unpinned)'}; {m.licence}"
+                    f"- **{m.id}** ({m.label}, {_mb(m.weights)}): "
+                    f"{'from ' + ' or '.join(weights.sources(m.weights)) if weights.sources(m.weights) else 'no download source'}"
+                    f"{'' if m.weights.sha256 else ' (its authors publish no sha256)'}; {m.licence}"
                     for m in missing) or "All models are available.")
-                dl_model = gr.Dropdown([m.id for m in missing if m.weights and m.weights.sha256],
-                                       label="Download (sha256-checked)")
-                dl = gr.Button("Download weights")
-                dl_status = gr.Markdown()
+                dl_model = gr.Dropdown([_download_choice(m) for m in missing if weights.sources(m.weights)],
+                                       value=None, label="Model to download", elem_id="restore-dl-model")
+                accept = gr.Checkbox(False, label="Accept files without a published sha256 (the hash is recorded on download)")
+                dl = gr.Button("Download weights", elem_id="restore-dl")
+                dl_status = gr.Markdown(elem_id="restore-dl-status")
         with gr.Column(scale=2):
             status = gr.Markdown(elem_id="restore-status")
             table = gr.Dataframe(headers=COLUMNS, label="Metrics against the original", interactive=False,
@@ -278,15 +316,16 @@ def build() -> None:
                     card_x = gr.Radio(["step", "time"], value="step", label="Curves against")
                 card_md = gr.Markdown(elem_id="restore-card")
                 card_plot = gr.Plot(label="Training loss and validation PSNR")
-    state = gr.State()
+    state = gr.State(time_to_live=SESSION_TTL_S)
     preset.change(lambda p: PRESETS[p], preset, chain, api_name=False)
     run.click(run_restore_ui, [upload, sample, chain, seed, models, sigma, scale, crop, cx, cy, size],
-              [s1, s2, gallery, table, status, shown, files, state], api_name="restore")
+              [s1, s2, gallery, table, status, shown, files, state], api_name="restore",
+              concurrency_id="models", concurrency_limit=config.model_concurrency())  # one shared limit for model runs
     shown.change(show_model, [state, shown], [s1, s2], api_name=False)
     save_fig.click(save_figure, [state, fig_x, fig_y, fig_size], figure_file, api_name="restore_figure")
     for control in (upload, sample, models, crop, size):
         control.change(update_estimate, [upload, sample, models, crop, size], estimate, api_name=False)
-    dl.click(download_weights, dl_model, dl_status, api_name=False)
+    dl.click(download_weights, [dl_model, accept], [dl_status, models, dl_model], api_name="download_weights")
     card_model.change(show_card, [card_model, card_x], [card_md, card_plot], api_name="model_card")
     card_x.change(show_card, [card_model, card_x], [card_md, card_plot], api_name=False)
     card_box.expand(show_card, [card_model, card_x], [card_md, card_plot], api_name=False)
