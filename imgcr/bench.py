@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import json
+import logging
 import os
 import platform
 from collections.abc import Callable, Sequence
@@ -22,6 +23,8 @@ from typing import Any
 from imgcr import __version__, metrics
 from imgcr.codecs import get_codec
 from imgcr.errors import ImgcrError, UnknownNameError
+
+log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".ppm", ".pgm", ".tga"}
 RECORD_FIELDS = ("image", "codec", "quality", "bytes", "bpp", "ratio", *metrics.METRICS, "encode_ms", "decode_ms",
@@ -144,16 +147,55 @@ def execute(jobs: Sequence[Job], workers: int = 1, scheduler: str | Any | None =
     if scheduler is not None:
         _run_dask(jobs, scheduler, done)
     elif workers > 1:
-        import multiprocessing
-
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = {pool.submit(run_job, job): i for i, job in enumerate(jobs)}
-            for n, fut in enumerate(as_completed(futures), 1):
-                done(futures[fut], fut.result(), n)
+        _run_pool(jobs, workers, done)
     else:
         for i, job in enumerate(jobs):
             done(i, run_job(job), i + 1)
     return outputs  # type: ignore[return-value]
+
+
+MAX_ATTEMPTS = 3
+
+
+def _run_pool(jobs: Sequence[Job], workers: int, done) -> None:
+    """Local worker processes. A worker that dies (killed, out of memory, a crashing library) breaks the pool:
+    the jobs it left unfinished run again in a fresh pool; a job that keeps dying is reported, the rest finish."""
+    import multiprocessing
+    from concurrent.futures.process import BrokenProcessPool
+
+    pending = list(range(len(jobs)))
+    attempts = dict.fromkeys(pending, 0)
+    n = 0
+    while pending:
+        broken = []
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = {pool.submit(run_job, jobs[i]): i for i in pending}
+            for fut in as_completed(futures):
+                i = futures[fut]
+                try:
+                    out = fut.result()
+                except BrokenProcessPool:
+                    broken.append(i)
+                    continue
+                n += 1
+                done(i, out, n)
+        pending = []
+        for i in broken:
+            attempts[i] += 1
+            if attempts[i] < MAX_ATTEMPTS:
+                pending.append(i)
+            else:
+                n += 1
+                done(i, failed_output(jobs[i], f"a worker process died {MAX_ATTEMPTS} times while running this job "
+                                               "(killed or crashed)"), n)
+        if broken:
+            log.warning("bench: a worker process died; %d unfinished job(s) run again in a fresh pool", len(pending))
+
+
+def failed_output(job: Job, error: str) -> dict[str, Any]:
+    """The output of a job that produced nothing: its error, no records."""
+    return {"image": {"name": job.image_name, "path": job.image_path}, "codec": job.codec, "library": None,
+            "effective": None, "error": error, "records": []}
 
 
 def _run_dask(jobs, scheduler, done) -> None:
@@ -191,7 +233,9 @@ def bench(
     images: dict[str, dict] = {}
     libraries, effective, errors, records = {}, {}, {}, []
     for out in outputs:
-        images.setdefault(out["image"]["name"], out["image"])
+        name = out["image"]["name"]
+        if name not in images or "width" not in images[name]:  # a failed job knows only the image's name
+            images[name] = out["image"]
         if out["library"]:
             libraries[out["codec"]] = out["library"]
         if out["effective"] is not None:

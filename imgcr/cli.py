@@ -294,15 +294,17 @@ def _restore(args) -> int:
         "image": {"path": str(args.image), "width": image.width, "height": image.height, "notes": list(image.notes)},
         "model": run.model, "device": run.device, "seconds": run.seconds, "degrade": report.chain, "seed": report.seed,
         "degraded": report.degraded_metrics, "restored": run.metrics, "notes": list(report.notes + run.notes),
+        "baseline": {"label": report.baseline_label, **report.baseline_metrics},
         "out": str(args.out) if args.out else None,
     }
     if args.json:
         print(json.dumps(doc, indent=2))
         return 0
     print(f"{run.model} on {run.device}: {run.seconds:.2f} s; degradation {report.chain}")
+    base = "degraded" if report.baseline_label == "degraded" else "bicubic"
     for m in run.metrics:
-        d, r = report.degraded_metrics.get(m), run.metrics.get(m)
-        print(f"  {m:<8} degraded {_fmt(d, 4):>9}  restored {_fmt(r, 4):>9}")
+        d, r = report.baseline_metrics.get(m), run.metrics.get(m)
+        print(f"  {m:<8} {base} {_fmt(d, 4):>9}  restored {_fmt(r, 4):>9}")
     for n in doc["notes"]:
         print(f"  note: {n}")
     return 0

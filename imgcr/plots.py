@@ -57,16 +57,35 @@ def at_setting(records: Sequence[dict], quality: float) -> dict[str, dict[str, f
     return out
 
 
+FIELD_LABELS = {"bpp": "bpp (bits per pixel)", "bytes": "size (bytes)", "ratio": "ratio (:1)",
+                "encode_ms": "Encode time (ms)", "decode_ms": "Decode time (ms)"}
+UNITS = {"psnr": "dB", "psnr_y": "dB", "ssim": "SSIM", "ms_ssim": "MS-SSIM", "lpips": "LPIPS"}
+
+
+def field_label(field: str) -> str:
+    """A person's label for a record field or metric id (never the raw id)."""
+    return metrics.METRICS[field].label if field in metrics.METRICS else FIELD_LABELS.get(field, field)
+
+
+def _layout(fig: go.Figure, title: str, **kw) -> go.Figure:
+    """Title above the subplot titles, never on them."""
+    fig.update_layout(template=TEMPLATE, title={"text": title, "y": 0.97, "yanchor": "top"},
+                      margin={"t": 100, "l": 60, "r": 20, "b": 60}, **kw)
+    return fig
+
+
 def size_figure(records: Sequence[dict], quality: float = 75) -> go.Figure:
     table = at_setting(records, quality)
     codecs = list(table)
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("Mean compressed size (KB)", "Mean compression ratio (vs 24-bit RGB)"))
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Mean file size (KB, 1 KB = 1000 bytes)",
+                                                        "Mean compression ratio (vs 24-bit RGB)"))
     fig.add_trace(go.Bar(x=[_label(c) for c in codecs], y=[table[c]["bytes"] / 1000 for c in codecs], name="KB",
                          hovertemplate="%{x}: %{y:.1f} KB<extra></extra>"), 1, 1)
     fig.add_trace(go.Bar(x=[_label(c) for c in codecs], y=[table[c]["ratio"] for c in codecs], name="ratio",
                          hovertemplate="%{x}: %{y:.2f}:1<extra></extra>"), 1, 2)
-    fig.update_layout(template=TEMPLATE, title=f"Size at setting {quality:g}", showlegend=False)
-    return fig
+    fig.update_yaxes(title_text="KB", row=1, col=1)
+    fig.update_yaxes(title_text="ratio (:1)", row=1, col=2)
+    return _layout(fig, f"Size at setting {quality:g}", showlegend=False)
 
 
 def timing_figure(records: Sequence[dict], quality: float = 75) -> go.Figure:
@@ -76,9 +95,8 @@ def timing_figure(records: Sequence[dict], quality: float = 75) -> go.Figure:
     for field, name in (("encode_ms", "encode"), ("decode_ms", "decode")):
         fig.add_trace(go.Bar(x=[_label(c) for c in codecs], y=[table[c][field] for c in codecs], name=name,
                              hovertemplate=f"%{{x}} {name}: %{{y:.1f}} ms<extra></extra>"))
-    fig.update_layout(template=TEMPLATE, barmode="group", title=f"Encode / decode time at setting {quality:g} (ms, log)",
-                      yaxis_type="log", yaxis_title="ms")
-    return fig
+    return _layout(fig, f"Encode / decode time at setting {quality:g}", barmode="group", yaxis_type="log",
+                   yaxis_title="time (ms, log scale)", legend_title="step")
 
 
 def metric_bars(records: Sequence[dict], quality: float = 75, metric_ids: Sequence[str] = ("psnr", "ssim")) -> go.Figure:
@@ -87,10 +105,14 @@ def metric_bars(records: Sequence[dict], quality: float = 75, metric_ids: Sequen
     present = [m for m in metric_ids if any(table[c].get(m) is not None for c in codecs)]
     fig = make_subplots(rows=1, cols=max(1, len(present)), subplot_titles=[metrics.METRICS[m].label for m in present])
     for i, m in enumerate(present, 1):
-        fig.add_trace(go.Bar(x=[_label(c) for c in codecs], y=[table[c].get(m) for c in codecs], name=m,
+        values = [table[c].get(m) for c in codecs]
+        fig.add_trace(go.Bar(x=[_label(c) for c in codecs], y=values, name=m,
                              hovertemplate="%{x}: %{y:.4f}<extra></extra>"), 1, i)
-    fig.update_layout(template=TEMPLATE, title=f"Quality at setting {quality:g} (lossless PSNR is undefined)", showlegend=False)
-    return fig
+        span = [v for v in values if v is not None]
+        pad = 0.1 * (max(span) - min(span)) + (0.5 if UNITS.get(m) == "dB" else 0.005) if span else 0
+        fig.update_yaxes(title_text=UNITS.get(m, m), range=_range(values, pad), row=1, col=i)
+    return _layout(fig, f"Quality at setting {quality:g} (axes do not start at 0; lossless PSNR is undefined)",
+                   showlegend=False)
 
 
 def heatmap(records: Sequence[dict], quality: float = 75, metric_ids: Sequence[str] | None = None) -> go.Figure:
@@ -115,12 +137,11 @@ def heatmap(records: Sequence[dict], quality: float = 75, metric_ids: Sequence[s
             trow.append("-" if v is None else f"{v:.4g}")
         z.append(zrow)
         text.append(trow)
-    names = [metrics.METRICS[f].label if f in metrics.METRICS else f for f in fields]
+    names = [field_label(f) for f in fields]
     fig = go.Figure(go.Heatmap(z=z, x=names, y=[_label(c) for c in codecs], text=text, texttemplate="%{text}",
                                colorscale="RdYlGn", zmin=0, zmax=1, colorbar={"title": "best=1"},
                                hovertemplate="%{y} / %{x}: %{text}<extra></extra>"))
-    fig.update_layout(template=TEMPLATE, title=f"Formats x metrics at setting {quality:g}")
-    return fig
+    return _layout(fig, f"Formats x metrics at setting {quality:g} (colour: 1 = best in the column)")
 
 
 def timing_vs_quality(records: Sequence[dict]) -> go.Figure:
@@ -134,9 +155,8 @@ def timing_vs_quality(records: Sequence[dict]) -> go.Figure:
         fig.add_trace(go.Scatter(x=qs, y=[sum(groups[(codec, q)]) / len(groups[(codec, q)]) for q in qs],
                                  mode="lines+markers", name=_label(codec),
                                  hovertemplate=f"{_label(codec)} setting %{{x}}: %{{y:.1f}} ms<extra></extra>"))
-    fig.update_layout(template=TEMPLATE, title="Mean encode time vs setting", xaxis_title="setting (0-100 scale)",
-                      yaxis_title="encode ms", yaxis_type="log")
-    return fig
+    return _layout(fig, "Mean encode time vs setting", xaxis_title="setting (0-100 scale)",
+                   yaxis_title="encode time (ms, log scale)", yaxis_type="log", legend_title="codec")
 
 
 def all_figures(doc: dict[str, Any], quality: float = 75) -> dict[str, go.Figure]:

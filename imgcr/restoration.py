@@ -56,6 +56,8 @@ class RestoreReport:
     degraded_metrics: dict[str, float | None]
     runs: list[ModelRun]
     notes: tuple[str, ...] = ()
+    baseline_label: str = ""  # what Δ columns are measured against: the degraded image, or its bicubic upscale (SR)
+    baseline_metrics: dict[str, float | None] = field(default_factory=dict)
 
 
 def _r(x):
@@ -119,8 +121,15 @@ def run_restore(
     sigma = sigma if sigma is not None else (noise[0] if noise else None)
     scale = scale if scale is not None else (factor if factor > 1 else None)
     degraded_metrics = measure(reference, degraded, metric_ids)
+    baseline_label, baseline_metrics = "degraded", degraded_metrics
     if reference is not None and degraded.shape != reference.shape:
-        notes.append("the degraded image is smaller than the original: its metrics need an upscaler (see the bicubic row)")
+        # a smaller degraded image has no metrics of its own: SR gains are measured against its bicubic upscale
+        from imgcr.models import classical
+
+        up = classical.resize(degraded, (reference.shape[1], reference.shape[0]), "bicubic")
+        baseline_label, baseline_metrics = f"bicubic upscale x{factor}", measure(reference, up, metric_ids)
+        notes.append(f"the degraded image is {factor}x smaller than the original: gains (Δ) are measured against "
+                     "its bicubic upscale")
     runs = []
     digest = pixels_digest(degraded)
     for i, spec in enumerate(specs):
@@ -165,4 +174,5 @@ def run_restore(
         runs.append(run)
     if progress:
         progress(1.0, "done")
-    return RestoreReport(reference, degraded, chain_label(steps), seed, degraded_metrics, runs, tuple(notes))
+    return RestoreReport(reference, degraded, chain_label(steps), seed, degraded_metrics, runs, tuple(notes),
+                         baseline_label, baseline_metrics)

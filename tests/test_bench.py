@@ -178,3 +178,41 @@ def test_cli_bench_bdrate_plot(folder, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "imgcr", "bd-rate", tmp_path / "missing.json"], capture_output=True,
                          text=True, env=env, cwd=ROOT)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_a_killed_worker_is_reported_the_rest_finish_and_a_rerun_resumes(tmp_path):
+    """Kill one worker process of a real `imgcr bench --workers 2` mid-run."""
+    import json
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    from imgcr.samples import sample_paths
+    from tests.conftest import ROOT
+
+    env = {**os.environ, "IMGCR_CACHE_DIR": str(tmp_path / "cache")}
+    cmd = [sys.executable, "-m", "imgcr", "bench", *map(str, sample_paths()[:3]), "--codecs", "jpeg,avif,jpegxl",
+           "--qualities", "20,50,80", "--metrics", "psnr", "--workers", "2", "--out", str(tmp_path / "r.json")]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    parent = psutil.Process(proc.pid)
+    victim = None
+    deadline = time.time() + 60
+    while victim is None and time.time() < deadline:  # a worker that is busy encoding
+        workers = [c for c in parent.children(recursive=True)
+                   if "spawn_main" in " ".join(c.cmdline()) and "resource_tracker" not in " ".join(c.cmdline())]
+        busy = [c for c in workers if c.cpu_percent(interval=0.2) > 5]
+        victim = busy[0] if busy else None
+    assert victim is not None, "no busy worker seen"
+    victim.kill()
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    assert "worker process died" in err  # reported
+    doc = json.loads((tmp_path / "r.json").read_text())
+    assert len(doc["records"]) == 3 * 3 * 3  # every other job, and the killed one's re-run, finished
+    rerun = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0
+    again = json.loads((tmp_path / "r.json").read_text())
+    assert all(r["cached"] for r in again["records"])  # the re-run resumed from the result cache

@@ -2,29 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 from PIL import Image
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
-
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.fail("Debian's chromium is not installed (apt-get install chromium); the README's test command does it")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
 
 @pytest.fixture()
 def page(browser, app_server):
@@ -43,10 +24,10 @@ def test_upload_compare_and_see_table_and_slider(page, tmp_path, photo):
     page.click("#run")
     page.wait_for_function(
         "() => document.querySelector('#status').innerText.includes('dropped photo.png')"
-        " && document.querySelector('#results').innerText.includes('JPEG XL')",
+        " && document.querySelector('#summary').innerText.includes('JPEG XL')",
         timeout=240_000,
     )
-    table = page.inner_text("#results")
+    table = page.inner_text("#summary")
     for label in ("JPEG", "PNG", "JPEG 2000", "WebP", "AVIF (aom)", "JPEG XL", "lossless"):
         assert label in table
     assert "dropped photo.png" in page.inner_text("#status")

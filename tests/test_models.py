@@ -226,3 +226,51 @@ def test_fbcnn_and_drunet_run_through_the_real_call_path(tmp_path, monkeypatch):
     dr = _spec(tmp_path, "DRUNet", DRUNet(in_nc=4, out_nc=3).state_dict(), needs_sigma=True)
     low, high = restore(img, dr, sigma=5, device="cpu"), restore(img, dr, sigma=50, device="cpu")
     assert low.pixels.shape == img.shape and not np.array_equal(low.pixels, high.pixels)
+
+
+def _tiny_net(arch: str, spec: ModelSpec):
+    """A random-initialised network of ``arch``, small, with the catalogue entry's scale and channels."""
+    from spandrel.architectures.Compact import Compact
+    from spandrel.architectures.DnCNN import DnCNN
+    from spandrel.architectures.DRUNet import DRUNet
+    from spandrel.architectures.ESRGAN import ESRGAN
+    from spandrel.architectures.FBCNN import FBCNN
+    from spandrel.architectures.SCUNet import SCUNet
+    from spandrel.architectures.SwinIR import SwinIR
+
+    scale = spec.scale or 1
+    c = 1 if spec.colour == "y" else 3
+    return {
+        "DnCNN": lambda: DnCNN(in_nc=c, out_nc=c, nc=8, nb=4),
+        "FFDNet": lambda: FFDNet(in_nc=c, nc=8, nb=4),
+        "VDSR": lambda: VDSR(depth=2),
+        "RealESRGAN Compact": lambda: Compact(num_in_ch=3, num_out_ch=3, num_feat=8, num_conv=2, upscale=scale),
+        "ESRGAN": lambda: ESRGAN(in_nc=3, out_nc=3, num_filters=8, num_blocks=1, scale=scale),
+        "SwinIR": lambda: SwinIR(img_size=16, embed_dim=12, depths=[2], num_heads=[2], window_size=8, upscale=scale,
+                                 upsampler="pixelshuffle" if scale > 1 else ""),
+        "FBCNN": lambda: FBCNN(in_nc=3, out_nc=3),  # spandrel detects FBCNN only at its published widths
+        "SCUNet": lambda: SCUNet(in_nc=3, config=[1] * 7, dim=64),  # spandrel reads its head count at the published width
+        "DRUNet": lambda: DRUNet(in_nc=c + 1, out_nc=c),
+    }[arch]()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model_id", [m.id for m in MODELS if not m.classical and not m.arch.startswith("imgcr-")])
+def test_every_catalogued_model_runs_through_the_real_call_path(model_id, tmp_path, monkeypatch):
+    """Each catalogued entry, with random weights of its architecture in its file's place: loads through the
+    same detection and descriptor as the real file and restores an odd-sized image to the right shape."""
+    monkeypatch.setenv("IMGCR_WEIGHTS_DIR", str(tmp_path))
+    monkeypatch.setenv("IMGCR_ALLOW_DOWNLOADS", "0")
+    real = get_model(model_id)
+    torch.manual_seed(0)
+    net = _tiny_net(real.arch, real)
+    name = real.weights.names[0]
+    (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+    torch.save(net.state_dict(), tmp_path / name)
+    spec = ModelSpec(real.id, real.label, real.task, real.arch, scale=real.scale, colour=real.colour,
+                     weights=weights.WeightFile(id=real.id, names=(name,), sha256=(), url=""),
+                     sigma=real.sigma, needs_sigma=real.needs_sigma, fp16=real.fp16)
+    img = np.random.default_rng(1).integers(0, 256, (19, 26, 3), dtype=np.uint8)
+    scale = output_scale(spec, 2 if real.scale == 0 else None)
+    out = restore(img, spec, sigma=15 if real.needs_sigma else None, scale=scale, device="cpu")
+    assert out.pixels.shape == (19 * scale, 26 * scale, 3) and out.pixels.dtype == np.uint8, model_id

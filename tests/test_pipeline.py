@@ -96,3 +96,33 @@ def test_progress_is_reported(image):
     seen = []
     compare(image, ["jpeg", "png"], metric_ids=(), cache=ResultCache(), progress=lambda f, t: seen.append((f, t)))
     assert seen[0][0] == 0 and seen[-1] == (1.0, "done") and len(seen) == 3
+
+
+def test_a_missing_codec_library_is_shown_unavailable_and_the_others_work(monkeypatch, photo):
+    from imgcr.codecs import jpegli as jpegli_module
+    from imgcr.codecs import list_codecs
+
+    jpegli_module._jpegli.cache_clear()
+    monkeypatch.setattr(jpegli_module, "_jpegli", lambda: "No module named 'pyjpegli'")
+    row = next(r for r in list_codecs() if r["id"] == "jpegli")
+    assert row["available"] is False and "pyjpegli" in row["reason"]
+    image = from_array(photo[:64, :64])
+    res = {r.codec: r for r in compare(image, ["jpegli", "jpeg"], quality=50, metric_ids=("psnr",), cache=ResultCache())}
+    assert not res["jpegli"].ok and "pyjpegli" in res["jpegli"].error
+    assert res["jpeg"].ok and res["jpeg"].bytes > 0
+
+
+def test_an_unusable_cache_folder_costs_only_the_disk_layer(monkeypatch, tmp_path, photo):
+    import imgcr.cache
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    monkeypatch.setenv("IMGCR_CACHE_DIR", str(blocker))
+    monkeypatch.setattr(imgcr.cache, "_default", None)
+    try:
+        image = from_array(photo[:64, :64])
+        first = compare(image, ["jpeg"], quality=50, metric_ids=("psnr",))[0]
+        again = compare(image, ["jpeg"], quality=50, metric_ids=("psnr",))[0]
+        assert first.ok and again.ok and again.cached and again.bytes == first.bytes  # memory still serves
+    finally:
+        imgcr.cache._default = None

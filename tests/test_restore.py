@@ -182,3 +182,32 @@ def test_reproduces_published_numbers(weights_dir, datasets):
     vd = evaluate([datasets / "Set5" / "HR"], "vdsr", "", metric_ids=("psnr",), y_channel=True, shave=4,
                   lr_dir=datasets / "Set5" / "LR_bicubic" / "X4")
     assert vd["restored"]["psnr"] == pytest.approx(31.24, abs=0.05)
+
+
+def test_super_resolution_gains_are_measured_against_the_bicubic_upscale(photo):
+    from imgcr.samples import sample_names
+    from imgcr.ui.restore_tab import run_restore_ui
+
+    rep = run_restore(from_array(photo[:96, :96], "p"), ["lanczos", "bicubic"], "down:2", cache=ResultCache(),
+                      metric_ids=("psnr", "ssim"))
+    assert rep.degraded_metrics["psnr"] is None  # a smaller image has no metrics of its own...
+    assert rep.baseline_label == "bicubic upscale x2" and rep.baseline_metrics["psnr"] > 20  # ...its upscale has
+    by = {r.model: r for r in rep.runs}
+    assert by["bicubic"].metrics["psnr"] == pytest.approx(rep.baseline_metrics["psnr"], abs=1e-9)
+    _, _, _, table, status, *_ = run_restore_ui(None, sample_names()[0], "down:2", 0, ["lanczos"], 0, "auto", True,
+                                                50, 50, 128, progress=lambda *a, **k: None)
+    assert table.loc[1, "Result"].startswith("bicubic upscale x2") and table.loc[1, "PSNR dB"] > 20
+    assert table.loc[2, "ΔPSNR"] is not None and not np.isnan(table.loc[2, "ΔPSNR"])
+    assert "measured against its bicubic upscale" in status
+
+
+def test_time_estimate_follows_the_input_size_and_what_was_measured():
+    from imgcr.ui import restore_tab
+
+    restore_tab._MEASURED.pop("realesr-animevideov3", None)
+    full = restore_tab.estimate_seconds(["realesr-animevideov3"], 512, 512, "jpeg:10")
+    small = restore_tab.estimate_seconds(["realesr-animevideov3"], 512, 512, "down:4")
+    assert small == pytest.approx(full / 16)  # an SR model runs on the 4x smaller image
+    restore_tab.learn_speed("realesr-animevideov3", 128 * 128, 0.5)  # measured: 0.5 s for 128x128
+    assert restore_tab.estimate_seconds(["realesr-animevideov3"], 512, 512, "down:4") == pytest.approx(0.5)
+    restore_tab._MEASURED.pop("realesr-animevideov3", None)

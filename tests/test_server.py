@@ -21,7 +21,7 @@ def client(app_server):
 def test_compare_endpoint_end_to_end(client, tmp_path, photo):
     path = tmp_path / "photo.png"
     Image.fromarray(photo).save(path)
-    original, table, status, slider, left, right, files, bars = client.predict(
+    original, table, status, slider, left, right, files, bars, summary = client.predict(
         handle_file(str(path)), None, ["jpeg", "png", "webp", "jpegxl"], "Equal file size (KB)", 75, 25,
         ["psnr", "ssim"], "", api_name="/compare")
     headers, rows = table["headers"], table["data"]
@@ -86,7 +86,7 @@ def test_bench_endpoint(client, tmp_path, photo):
         paths.append(handle_file(str(p)))
     result = client.predict(paths, "my uploads only", ["jpeg", "jpegxl"], "20,40,60,80", ["psnr"], 2, "jpeg",
                             "psnr", 60, api_name="/bench")
-    status, table, rd, *_, files, images = result
+    status, table, rd, *_, files, images, measured = result
     assert "16 records" in status
     assert table["data"][0][0] == "JPEG XL" and table["data"][0][1] < 0
     names = {Path(f).name for f in files}

@@ -31,7 +31,7 @@ def test_build_app_has_the_compare_endpoint():
 
 
 def test_compare_with_a_sample():
-    original, table, status, slider, left, right, files, bars, state = call(sample=sample_names()[0])
+    original, table, status, slider, left, right, files, bars, summary, state = call(sample=sample_names()[0])
     assert list(table.columns) == COLUMNS and list(table["Codec"]) == ["JPEG", "PNG", "WebP"]
     assert table.loc[1, "PSNR dB"] == "lossless (∞)"
     sizes = {Path(f).suffix: Path(f).stat().st_size for f in files}
@@ -108,14 +108,21 @@ def test_bench_tab_handlers(tmp_path, photo):
     Image.fromarray(photo[:180, :200]).save(a)
     out = run_bench([str(a)], UPLOADS, ["jpeg", "webp"], "20,40,60,80", ["psnr", "ssim"], 1, "jpeg", "psnr", 60,
                     progress=no_progress)
-    status, table, rd, size, timing, quality, heat, tvq, files, images, doc = out
+    status, table, rd, size, timing, quality, heat, tvq, files, images, measured, doc = out
+    rate = BD_COLUMNS[1]
     assert images["choices"] == ["mean over images", "a.png"]
-    assert "8 records" in status and list(table.columns) == BD_COLUMNS
-    assert table.loc[0, "Codec"] == "WebP" and table.loc[0, "BD-rate %"] < 0
+    assert [v for _, v in measured["choices"]] == ["psnr", "ssim"]  # the curve metric offers only what was measured
+    assert "8 records" in status and list(table.columns) == BD_COLUMNS and "dB" in BD_COLUMNS[2]
+    assert table.loc[0, "Codec"] == "WebP" and table.loc[0, rate] < 0
+    # charts: units on axes, titles clear of subplot titles, quality bars not from 0, no raw field ids
+    assert size.layout.yaxis.title.text == "KB" and size.layout.margin.t >= 100
+    assert quality.layout.yaxis.title.text == "dB" and quality.layout.yaxis.range[0] > 10
+    assert "encode_ms" not in list(heat.data[0].x) and "Encode time (ms)" in list(heat.data[0].x)
+    assert "ms" in timing.layout.yaxis.title.text
     assert {Path(f).name for f in files} == {"results.json", "results.csv", "rd_curves.csv", "charts.html"}
     assert [t.name for t in rd.data] == ["JPEG", "WebP"]
     table2, rd2, *_ = refresh(doc, "webp", "ssim", 40)
-    assert table2.loc[0, "Codec"] == "JPEG" and table2.loc[0, "BD-rate %"] > 0
+    assert table2.loc[0, "Codec"] == "JPEG" and table2.loc[0, rate] > 0 and "SSIM" in table2.columns[2]
     assert "SSIM" in rd2.layout.title.text
     _, rd3, *_ = refresh(doc, "jpeg", "psnr", 40, "a.png")
     assert "image a.png" in rd3.layout.title.text
@@ -165,7 +172,7 @@ def test_clicking_the_original_picks_the_zoom_region():
 
 
 def test_compare_bars_have_units_and_quality_axes_not_from_zero():
-    *_, bars, _ = call(sample=sample_names()[0], codecs=("jpeg", "webp", "png"))
+    *_, bars, _, _ = call(sample=sample_names()[0], codecs=("jpeg", "webp", "png"))
     layout = bars.layout
     titles = [a.text for a in layout.annotations]
     assert any("KB" in t for t in titles) and any("dB" in t for t in titles)
@@ -179,3 +186,44 @@ def test_first_visit_shows_a_comparison():
 
     original, table, status, *_ = first_visit(progress=no_progress)
     assert original is not None and len(table) >= 3 and table["Bytes"].notna().all()
+
+
+def test_user_errors_leave_one_log_line_and_no_traceback(caplog):
+    import logging
+
+    caplog.set_level(logging.INFO, logger="imgcr.ui")
+    for kwargs in ({}, {"sample": sample_names()[0], "codecs": ()}):  # an ImgcrError, then a gr.Error raised directly
+        with pytest.raises(gr.Error) as info:
+            call(**kwargs)
+        assert info.value.print_exception is False
+    lines = [r.getMessage() for r in caplog.records if r.name == "imgcr.ui"]
+    assert len(lines) == 2 and "drop an image" in lines[0] and all("\n" not in x for x in lines)
+
+
+def test_summary_table_is_the_default_column_set_with_units():
+    from imgcr.ui.compare_tab import SUMMARY_COLUMNS
+
+    *_, summary, _ = call(sample=sample_names()[0], codecs=("jpeg", "png"))
+    assert list(summary.columns) == SUMMARY_COLUMNS and "Settings" not in summary.columns
+    assert {"Size (bytes)", "PSNR (dB)", "Ratio (:1)", "Encode (ms)"} <= set(SUMMARY_COLUMNS)
+    *_, summary, _ = call(sample=sample_names()[0], codecs=("jpeg",), metric_ids=("psnr",))  # SSIM not measured
+    assert summary.loc[0, "SSIM"] is None and summary.loc[0, "PSNR (dB)"] > 20
+    *_, summary, _ = call(sample=sample_names()[0], codecs=("jpeg",), mode="Equal file size (KB)", target=20)
+    assert "Target" in summary.columns and "met" in summary.loc[0, "Target"]
+
+
+def test_zerogpu_decorator_is_used_only_when_spaces_is_present(monkeypatch):
+    import sys
+    import types
+
+    from imgcr.ui.common import on_gpu
+
+    def work(x):
+        return x + 1
+
+    assert on_gpu(work) is work  # no `spaces` package here: unchanged
+    seen = []
+    fake = types.ModuleType("spaces")
+    fake.GPU = lambda fn: (seen.append(fn), lambda *a: ("on gpu", fn(*a)))[1]
+    monkeypatch.setitem(sys.modules, "spaces", fake)
+    assert on_gpu(work)(1) == ("on gpu", 2) and seen == [work]

@@ -74,7 +74,8 @@ def _read(spec: ModelSpec, device: str) -> LoadedModel:
         try:
             desc = ModelLoader(device="cpu").load_from_file(path)
         except Exception as exc:
-            raise WeightsError(f"{spec.id}: spandrel cannot load {path} ({exc})") from None
+            reason = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
+            raise WeightsError(f"{spec.id}: spandrel cannot load {path} ({reason})") from None
         if spec.arch and desc.architecture.name != spec.arch:
             raise WeightsError(f"{spec.id}: {path} is a {desc.architecture.name}, expected {spec.arch}")
         module, in_ch, scale = desc.model, desc.input_channels, desc.scale

@@ -18,7 +18,7 @@ from imgcr.ui.common import SESSION_TTL_S, output_folder, user_errors
 
 SAMPLES = "scikit-image samples (CC0)"
 UPLOADS = "my uploads only"
-BD_COLUMNS = ["Codec", "BD-rate %", "BD-metric", "Overlap", "Points", "Note"]
+BD_COLUMNS = ["Codec", "BD-rate (% bits; − = fewer)", "BD-PSNR (dB)", "Overlap (0-1)", "Points", "Note"]
 MEAN = "mean over images"
 
 
@@ -49,6 +49,14 @@ def _images(uploads: list[str] | None, source: str) -> tuple[list[str], list[str
     return paths, unique
 
 
+def bd_columns(metric: str) -> list[str]:
+    """The BD table's headers with units: BD-rate in % of bits, BD-metric in the metric's own unit."""
+    unit = plots.UNITS.get(metric, metric)
+    name = "BD-PSNR" if metric in ("psnr", "psnr_y") else f"BD-{unit}"
+    return ["Codec", "BD-rate (% bits; − = fewer)", f"{name} ({'dB' if unit == 'dB' else unit + ' units'})",
+            "Overlap (0-1)", "Points", "Note"]
+
+
 def bd_frame(doc: dict, anchor: str, metric: str, image: str | None = None) -> pd.DataFrame:
     rows = bd_table(doc["records"], anchor, metric, image)
     return pd.DataFrame(
@@ -56,7 +64,7 @@ def bd_frame(doc: dict, anchor: str, metric: str, image: str | None = None) -> p
           None if r["bd_rate"] is None else round(r["bd_rate"], 2),
           None if r["bd_metric"] is None else round(r["bd_metric"], 4),
           round(r["overlap"], 2), r["points"], r["reason"] or ""] for r in rows],
-        columns=BD_COLUMNS)
+        columns=bd_columns(metric))
 
 
 def _views(doc: dict, anchor: str, metric: str, setting: float, image: str = MEAN):
@@ -103,7 +111,8 @@ def run_bench(uploads, source, codecs, qualities, metric_ids, workers, anchor, r
         status += "\n" + "\n".join(f"- {c}: {e}" for c, e in doc["errors"].items())
     files = [str(folder / n) for n in ("results.json", "results.csv", "rd_curves.csv", "charts.html")]
     images = gr.update(choices=[MEAN] + [i["name"] for i in doc["images"]], value=MEAN)
-    return (status, *_views(doc, anchor, rd_metric, setting), files, images, doc)
+    measured = gr.update(choices=[(metrics.METRICS[m].label, m) for m in doc["metrics"]], value=rd_metric)
+    return (status, *_views(doc, anchor, rd_metric, setting), files, images, measured, doc)
 
 
 @user_errors
@@ -158,6 +167,6 @@ def build() -> None:
     state = gr.State(time_to_live=SESSION_TTL_S)
     charts = [table, rd, size, timing, quality, heat, tvq]
     run.click(run_bench, [uploads, source, codecs, qualities, metric_ids, workers, anchor, rd_metric, setting],
-              [status, *charts, files, curve_image, state], api_name="bench")
+              [status, *charts, files, curve_image, rd_metric, state], api_name="bench")
     for control in (anchor, rd_metric, setting, curve_image):
         control.change(refresh, [state, anchor, rd_metric, setting, curve_image], charts, api_name=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import shutil
 import tempfile
 import time
@@ -13,6 +14,8 @@ import gradio as gr
 from imgcr.errors import ImgcrError
 from imgcr.images import LoadedImage, load_image
 from imgcr.samples import sample_path
+
+log = logging.getLogger("imgcr.ui")
 
 OUTPUT_ROOT = Path(tempfile.gettempdir()) / "imgcr-outputs"
 OUTPUT_TTL_S = 6 * 3600
@@ -28,7 +31,12 @@ def user_errors(fn):
         try:
             return fn(*args, **kwargs)
         except ImgcrError as exc:
+            log.info("%s: %s", fn.__name__, exc)  # one line in the server log, no traceback
             raise gr.Error(str(exc), print_exception=False) from None
+        except gr.Error as exc:
+            log.info("%s: %s", fn.__name__, exc.message)
+            exc.print_exception = False
+            raise
 
     return wrapper
 
@@ -53,3 +61,29 @@ def output_folder() -> Path:
         except OSError:
             continue
     return Path(tempfile.mkdtemp(dir=OUTPUT_ROOT))
+
+
+def link_upload_and_sample(upload: gr.File, sample: gr.Dropdown) -> None:
+    """One input at a time: an upload clears the sample's name, picking a sample clears the upload."""
+    upload.upload(lambda _f: None, upload, sample, api_name=False, queue=False, show_progress="hidden")
+    sample.input(lambda _s: None, sample, upload, api_name=False, queue=False, show_progress="hidden")
+
+
+def clear_on(button: gr.Button, outputs: list, status=None):
+    """When ``button`` starts a run, the previous results go first (so an error never sits above stale ones).
+
+    Returns the event: chain the run with ``.then`` so the clearing always happens before it."""
+    targets = list(outputs) + ([status] if status is not None else [])
+    values = [None] * len(outputs) + (["Working…"] if status is not None else [])
+    return button.click(lambda: values, None, targets, api_name=False, queue=False, show_progress="hidden")
+
+
+def on_gpu(fn):
+    """On a ZeroGPU Space, ``spaces.GPU``: a GPU is attached for the duration of each call.
+
+    Elsewhere (no ``spaces`` package, or a Space with dedicated hardware or none) it changes nothing."""
+    try:
+        import spaces  # type: ignore[import-not-found]
+    except ImportError:
+        return fn
+    return spaces.GPU(fn)

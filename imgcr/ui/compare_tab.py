@@ -14,7 +14,7 @@ from imgcr.codecs import DEFAULT_CODECS, REGISTRY, parse_options
 from imgcr.pipeline import CodecResult, compare
 from imgcr.samples import sample_names
 from imgcr.search import Target
-from imgcr.ui.common import SESSION_TTL_S, load_input, output_folder, user_errors
+from imgcr.ui.common import SESSION_TTL_S, clear_on, link_upload_and_sample, load_input, output_folder, user_errors
 from imgcr.ui.present import ADVANCED
 
 MODES = {
@@ -33,6 +33,23 @@ TARGETS = {
 }
 ORIGINAL = "Original"
 COLUMNS = ["Codec", "Bytes", "bpp", "Ratio", "PSNR dB", "SSIM", "MS-SSIM", "LPIPS", "Encode ms", "Decode ms", "Target", "Settings"]
+
+
+# the table shown first: what fits 1400 px and scrolls on a phone (codec pinned); the rest one click away
+SUMMARY_COLUMNS = ["Codec", "Size (bytes)", "bpp", "Ratio (:1)", "PSNR (dB)", "SSIM", "LPIPS", "Encode (ms)", "Decode (ms)"]
+
+
+def summary_table(full: pd.DataFrame, targeted: bool) -> pd.DataFrame:
+    """The default column set of the results (the full table keeps every column); 'Target' when a target was set."""
+    out = full[["Codec", "Bytes", "bpp", "Ratio", "PSNR dB", "SSIM", "LPIPS", "Encode ms", "Decode ms"]].copy()
+    out.columns = SUMMARY_COLUMNS
+    out["SSIM"] = [_num(v, 4) for v in out["SSIM"]]  # None where not measured
+    if targeted:
+        out["Target"] = full["Target"]
+    errors = full["Target"].where(full["Bytes"].isna(), "")
+    if errors.astype(bool).any():  # unavailable or failed codecs say why, here too
+        out["Note"] = errors
+    return out
 
 
 def _target(mode: str, value: float | None) -> Target | None:
@@ -71,7 +88,7 @@ def _target_text(r: CodecResult) -> str:
 
 
 def _num(x, nd):
-    return None if x is None else round(float(x), nd)
+    return None if x is None or x != x else round(float(x), nd)  # None (and NaN) stay empty
 
 
 def results_table(results: list[CodecResult]) -> pd.DataFrame:
@@ -125,15 +142,17 @@ def run_compare(
     status = _status(image, results, target)
     right = names[1] if len(names) > 1 else ORIGINAL
     slider = (image.pixels, state["images"][right])
+    full = results_table(results)
     return (
         image.pixels,
-        results_table(results),
+        full,
         status,
         slider,
         gr.update(choices=names, value=ORIGINAL),
         gr.update(choices=names, value=right),
         files,
         charts(results),
+        summary_table(full, target is not None),
         state,
     )
 
@@ -175,7 +194,7 @@ def _status(image, results, target) -> str:
             lines.append(f"- {r.label}: {'unavailable' if not r.available else 'failed'} — {r.error}")
     if any(r.cached for r in results):
         lines.append("Some results came from the cache (same image, codec and settings); their timings are from the first run.")
-    return "\n".join(lines)
+    return "\n\n".join(lines)  # one paragraph or list item per line, never run together
 
 
 @user_errors
@@ -252,17 +271,17 @@ def build(demo: gr.Blocks | None = None) -> None:
     available = [c.id for c in REGISTRY.values() if c.available]
     missing = [f"{c.label}: {c.unavailable_reason()}" for c in REGISTRY.values() if not c.available]
     with gr.Row():
-        with gr.Column(scale=1):
+        with gr.Column(scale=1, min_width=300):
             upload = gr.File(label="Drop an image (PNG, JPEG, WebP, AVIF, TIFF, BMP, GIF...)", type="filepath",
                              elem_id="upload")
             samples = sample_names()
             sample = gr.Dropdown(samples, value=samples[0] if samples else None, label="...or a sample image",
                                  elem_id="sample")
+            run = gr.Button("Compare", variant="primary", elem_id="run")
             mode = gr.Radio(list(MODES), value=next(iter(MODES)), label="Compare at", elem_id="mode")
             quality = gr.Slider(0, 100, value=75, step=1, label="Quality (one 0-100 scale, mapped per codec)",
                                 elem_id="quality")
             target_value = gr.Number(value=None, label="Target", visible=False, elem_id="target")
-            run = gr.Button("Compare", variant="primary", elem_id="run")
             codecs = gr.CheckboxGroup(
                 [(REGISTRY[c].label, c) for c in available],
                 value=[c for c in DEFAULT_CODECS if c in available], label="Codecs", elem_id="codecs")
@@ -274,10 +293,14 @@ def build(demo: gr.Blocks | None = None) -> None:
                 extra = gr.Textbox(value="", label="CODEC.NAME=VALUE, space separated",
                                    placeholder="jpeg.subsampling=4:4:4 avif.speed=8 jpegxl.effort=9 webp.lossless=true")
                 gr.Markdown(_options_help())
-        with gr.Column(scale=2):
+        with gr.Column(scale=3):
             status = gr.Markdown(elem_id="status")
-            table = gr.Dataframe(headers=COLUMNS, label="Results (timings: median of up to 3 runs)", interactive=False,
-                                 elem_id="results", wrap=True, max_height=420)
+            summary = gr.Dataframe(headers=SUMMARY_COLUMNS, label="Results (timings: median of up to 3 runs)",
+                                   interactive=False, elem_id="summary", pinned_columns=1, max_height=420)
+            with gr.Accordion("All columns: MS-SSIM, target search, encoder settings", open=False,
+                              elem_id="all-columns"):
+                table = gr.Dataframe(headers=COLUMNS, label="All results", interactive=False, elem_id="results",
+                                     wrap=True, max_chars=60, pinned_columns=1)
             with gr.Accordion("What the numbers mean", open=False, elem_id="compare-glossary"):
                 gr.Markdown(glossary.lines(COLUMNS))
             bars = gr.Plot(label="At a glance: size and quality per codec", elem_id="compare-bars")
@@ -305,12 +328,14 @@ def build(demo: gr.Blocks | None = None) -> None:
             files = gr.File(label="Encoded files (the real bytes)", file_count="multiple", elem_id="files")
     state = gr.State(time_to_live=SESSION_TTL_S)
     mode.change(mode_controls, mode, [quality, target_value], api_name=False, show_progress="hidden")
-    outputs = [original, table, status, slider, left, right, files, bars, state]
+    outputs = [original, table, status, slider, left, right, files, bars, summary, state]
     first = []
     if demo is not None and samples:  # the page is never empty: a default comparison (cached after the first visitor)
         first.append(demo.load(first_visit, None, outputs, api_name=False))
-    run.click(run_compare, [upload, sample, codecs, mode, quality, target_value, metric_ids, extra], outputs,
-              api_name="compare", cancels=first)  # a user's own comparison wins over a late default one
+    cleared = clear_on(run, [table, summary, slider, bars, files, zoomed], status)
+    cleared.then(run_compare, [upload, sample, codecs, mode, quality, target_value, metric_ids, extra], outputs,
+                 api_name="compare", cancels=first)  # a user's own comparison wins over a late default one
+    link_upload_and_sample(upload, sample)
     run.click(None, js="() => { const s = document.getElementById('status'); if (s) s.scrollIntoView({block: 'start'}); }")
     view_inputs = [state, left, right, view, zoom, cx, cy, size, magnify]
     for control in (left, right, view, zoom, cx, cy, size, magnify):

@@ -16,7 +16,7 @@ from plotly.subplots import make_subplots
 from imgcr import glossary, metrics
 from imgcr.learn import jpeg_anatomy as ja
 from imgcr.samples import sample_names
-from imgcr.ui.common import SESSION_TTL_S, load_input, user_errors
+from imgcr.ui.common import SESSION_TTL_S, link_upload_and_sample, load_input, user_errors
 
 MAX_SIDE = 768  # larger images are shown as their centre crop: the tab stays interactive
 ZOOM = 4
@@ -144,7 +144,7 @@ def render(state, quality, subsampling, channel, gain):
     b = ja.block_study(px, data, *state["point"], channel=channel, subsampling=subsampling)
     grid = _outline(ja.grid_overlay(decoded), b)
     err = ja.grid_overlay(ja.amplified_error(px, decoded, float(gain)), colour=(60, 60, 60))
-    return grid, err, regions, block_figure(b), block_text(b), "\n".join(lines)
+    return grid, err, regions, block_figure(b), block_text(b), "\n\n".join(lines)
 
 
 def plane_images(state) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -209,6 +209,7 @@ def build() -> None:
     outs = [grid, err, regions, block_plot, block_md, summary]
     loaded = [state, y_img, cb_img, cr_img, *outs]
     show.click(load_and_render, [upload, sample, quality, subsampling, channel, gain], loaded, api_name="learn")
+    link_upload_and_sample(upload, sample)
     for control in (upload, sample):
         control.change(load_and_render, [upload, sample, quality, subsampling, channel, gain], loaded,
                        api_name=False, trigger_mode="always_last")

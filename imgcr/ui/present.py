@@ -15,7 +15,11 @@ img.imgcr-pixels, #slider img {{ image-rendering: pixelated; image-rendering: cr
 img.imgcr-pixels {{ max-width: none !important; height: auto; display: block; }}
 .imgcr-zoom {{ display: flex; gap: 12px; overflow-x: auto; align-items: flex-start; }}
 .imgcr-zoom figcaption {{ font-size: 13px; }}
-#run {{ position: sticky; bottom: 8px; z-index: 20; }}
+#summary table, #restore-table table {{ font-size: 12.5px; }}
+#summary th, #summary td, #restore-table th, #restore-table td {{ padding: 2px 5px !important; }}
+/* Gradio labels file sizes in KiB as "KB": sizes are given in bytes in the tables, so the links just say download */
+.file-preview td.download a {{ font-size: 0 !important; display: inline-block; line-height: 1.4; }}
+.file-preview td.download a::after {{ content: "download ⇣"; font-size: 13px; }}
 body.{CLASS}, body.{CLASS} .gradio-container {{
   --body-text-color: #000; --block-label-text-color: #000; --body-text-color-subdued: #111;
   --background-fill-primary: #fff; --block-background-fill: #fff; --border-color-primary: #000;

@@ -16,7 +16,15 @@ from imgcr.images import from_array
 from imgcr.models import MODELS, get_model
 from imgcr.restoration import run_restore
 from imgcr.samples import sample_names
-from imgcr.ui.common import SESSION_TTL_S, load_input, output_folder, user_errors
+from imgcr.ui.common import (
+    SESSION_TTL_S,
+    clear_on,
+    link_upload_and_sample,
+    load_input,
+    on_gpu,
+    output_folder,
+    user_errors,
+)
 from imgcr.ui.present import ADVANCED
 
 PRESETS = {
@@ -36,7 +44,7 @@ COLUMNS = ["Result", "PSNR dB", "SSIM", "LPIPS", "ΔPSNR", "ΔSSIM", "ΔLPIPS", 
 # CPU seconds per input megapixel on 2 cores: DnCNN, FFDNet, VDSR (per output MP) and Compact measured by
 # benchmarks/restore_speed.py (docs/benchmarks.md); the heavy archs are rough planning figures from STACK.md.
 # imgcr's own networks: benchmarks/train_speed.py, one thread (docs/benchmarks.md).
-CPU_S_PER_MP = {"DnCNN": 16.0, "FFDNet": 3.4, "VDSR": 15.0, "RealESRGAN Compact": 21.0, "ESRGAN": 600.0,
+CPU_S_PER_MP = {"DnCNN": 12.0, "FFDNet": 3.4, "VDSR": 15.0, "RealESRGAN Compact": 12.0, "ESRGAN": 600.0,
                 "SwinIR": 700.0, "FBCNN": 100.0, "SCUNet": 100.0, "DRUNet": 75.0, "nlmeans": 2.0,
                 "imgcr-UNet": 1.2, "imgcr-ConvAE": 2.9, "imgcr-ResCNN": 12.5}
 
@@ -71,12 +79,36 @@ def _download_choice(m) -> tuple[str, str]:
     return f"{m.id}: {m.label} ({_mb(m.weights)}{pinned})", m.id
 
 
-def estimate_seconds(model_ids: list[str], width: int, height: int) -> float:
-    """Rough CPU time for a run: megapixels of the model's input x measured seconds per megapixel."""
+_MEASURED: dict[str, float] = {}  # model id -> seconds per input megapixel, from this server's own runs
+
+
+def learn_speed(model_id: str, input_pixels: int, seconds: float) -> None:
+    """Remember how fast a model really ran here (the next estimate uses it)."""
+    if input_pixels > 0 and seconds > 0:
+        rate = seconds / (input_pixels / 1e6)
+        old = _MEASURED.get(model_id)
+        _MEASURED[model_id] = rate if old is None else 0.5 * (old + rate)
+
+
+def estimate_seconds(model_ids: list[str], width: int, height: int, chain: str | None = None) -> float:
+    """CPU time for a run: each model's input megapixels x its seconds per megapixel.
+
+    The input is the degraded image (a downscaling chain makes it smaller; VDSR runs on its bicubic
+    upscale). The rate is what this server measured on earlier runs, else the benchmark's figure."""
+    from imgcr.degrade import downscale_factor, parse_chain
+
+    try:
+        factor = downscale_factor(parse_chain(chain)) if chain else 1
+    except Exception:
+        factor = 1
     total = 0.0
     for mid in model_ids:
         spec = get_model(mid)
-        total += width * height / 1e6 * CPU_S_PER_MP.get(spec.arch, 0.0) * (16 if spec.scale == 0 and spec.arch == "VDSR" else 1)
+        pixels = (width // factor) * (height // factor)
+        if spec.arch == "VDSR":
+            pixels = width * height
+        rate = _MEASURED.get(mid, CPU_S_PER_MP.get(spec.arch, 0.0))
+        total += pixels / 1e6 * rate
     return total
 
 
@@ -97,6 +129,7 @@ def _num(x, nd):
 
 
 @user_errors
+@on_gpu
 def run_restore_ui(upload, sample, chain, seed, model_ids, sigma, scale, crop, cx, cy, size, progress=gr.Progress()):
     """Returns degraded-vs-restored slider, original-vs-restored slider, gallery, table, status, choices, files, state."""
     image = load_input(upload, sample)
@@ -112,8 +145,13 @@ def run_restore_ui(upload, sample, chain, seed, model_ids, sigma, scale, crop, c
 
     rep = run_restore(image, model_ids, chain, int(seed or 0), sigma, scale, progress=report)
     rows = [_row(f"degraded ({rep.chain})", rep.degraded_metrics, None)]
-    rows += [_row(r.label, r.metrics, rep.degraded_metrics, r) if not r.error else [r.label] + [None] * 8 + [r.error]
+    if rep.baseline_label != "degraded":  # SR: the bicubic upscale is the baseline the gains are measured against
+        rows.append(_row(f"{rep.baseline_label} (baseline for Δ)", rep.baseline_metrics, None))
+    rows += [_row(r.label, r.metrics, rep.baseline_metrics, r) if not r.error else [r.label] + [None] * 8 + [r.error]
              for r in rep.runs]
+    for r in rep.runs:
+        if r.pixels is not None and r.seconds and not r.cached:
+            learn_speed(r.model, rep.degraded.shape[1] * rep.degraded.shape[0], r.seconds)
     table = pd.DataFrame(rows, columns=COLUMNS)
     folder = output_folder()
     stem = Path(image.name).stem or "image"
@@ -137,12 +175,13 @@ def run_restore_ui(upload, sample, chain, seed, model_ids, sigma, scale, crop, c
     s1, s2 = _pairs(state, first)
     lines = [f"**{image.name}**: {image.width}×{image.height}; degradation `{rep.chain}` (seed {rep.seed})."]
     lines += [f"- {n}" for n in (*image.notes, *rep.notes)]
-    lines.append("Δ columns are restored minus degraded (for LPIPS, negative is better). "
+    lines.append(f"Δ columns are restored minus {rep.baseline_label} (for LPIPS, negative is better). "
                  "Heavy models on CPU: tick 'Run on a crop'.")
     if any(get_model(r.model).generative for r in done):
         lines.append(glossary.GENERATIVE_NOTE)
     choice = gr.update(choices=[(r.label, r.model) for r in done], value=first)
-    return s1, s2, gallery, table, "\n".join(lines), choice, files, state
+    # one paragraph or list item per line: status lines never run together
+    return s1, s2, gallery, table, "\n\n".join(lines), choice, files, state
 
 
 @user_errors
@@ -185,7 +224,7 @@ def show_model(state, model_id):
 
 
 @user_errors
-def update_estimate(upload, sample, model_ids, crop, size):
+def update_estimate(upload, sample, model_ids, crop, size, chain=None):
     if not model_ids:
         return ""
     try:
@@ -194,12 +233,23 @@ def update_estimate(upload, sample, model_ids, crop, size):
         return ""
     w, h = (int(size), int(size)) if crop else (image.width, image.height)
     w, h = min(w, image.width), min(h, image.height)
-    secs = estimate_seconds(model_ids, w, h)
+    secs = estimate_seconds(model_ids, w, h, chain)
     heavy = [m for m in model_ids if get_model(m).heavy]
-    text = f"Estimated CPU time for {w}×{h}: about {secs:.0f} s (a GPU, when present, is much faster)."
+    learnt = [m for m in model_ids if m in _MEASURED]
+    basis = "measured on this server" if len(learnt) == len(model_ids) else "from the benchmarks"
+    text = (f"Estimated CPU time for {w}×{h}: about {_duration(secs)} ({basis}; loading a model adds a few seconds "
+            "the first time; a GPU, when present, is much faster).")
     if heavy and not crop:
         text += f" {', '.join(heavy)} {'is' if len(heavy) == 1 else 'are'} heavy on CPU: consider 'Run on a crop'."
     return text
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 1:
+        return "under a second"
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min"
 
 
 @user_errors
@@ -318,13 +368,16 @@ def build() -> None:
                 card_plot = gr.Plot(label="Training loss and validation PSNR")
     state = gr.State(time_to_live=SESSION_TTL_S)
     preset.change(lambda p: PRESETS[p], preset, chain, api_name=False)
-    run.click(run_restore_ui, [upload, sample, chain, seed, models, sigma, scale, crop, cx, cy, size],
+    link_upload_and_sample(upload, sample)
+    clear_on(run, [s1, s2, gallery, table, files], status).then(
+              run_restore_ui, [upload, sample, chain, seed, models, sigma, scale, crop, cx, cy, size],
               [s1, s2, gallery, table, status, shown, files, state], api_name="restore",
-              concurrency_id="models", concurrency_limit=config.model_concurrency())  # one shared limit for model runs
+              concurrency_id="models", concurrency_limit=config.model_concurrency()  # one shared limit for model runs
+              ).then(update_estimate, [upload, sample, models, crop, size, chain], estimate, api_name=False)
     shown.change(show_model, [state, shown], [s1, s2], api_name=False)
     save_fig.click(save_figure, [state, fig_x, fig_y, fig_size], figure_file, api_name="restore_figure")
-    for control in (upload, sample, models, crop, size):
-        control.change(update_estimate, [upload, sample, models, crop, size], estimate, api_name=False)
+    for control in (upload, sample, models, crop, size, chain):
+        control.change(update_estimate, [upload, sample, models, crop, size, chain], estimate, api_name=False)
     dl.click(download_weights, [dl_model, accept], [dl_status, models, dl_model], api_name="download_weights")
     card_model.change(show_card, [card_model, card_x], [card_md, card_plot], api_name="model_card")
     card_x.change(show_card, [card_model, card_x], [card_md, card_plot], api_name=False)

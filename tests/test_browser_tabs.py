@@ -1,0 +1,159 @@
+"""Every tab in a real headless Chromium, as a new user meets it: desktop, phone and keyboard.
+
+Screenshots go to a temporary folder, or to ``$IMGCR_SCREENSHOTS`` (``docs/img`` refreshes the
+README's pictures).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
+
+# noise a browser prints that is not the app's (missing favicon/manifest, fonts it may not fetch offline)
+BENIGN = re.compile(r"favicon|manifest\.json|Failed to load resource|fonts\.googleapis|net::ERR_")
+
+
+def shots(tmp_path) -> Path:
+    folder = Path(os.environ.get("IMGCR_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def open_page(browser, url, width=1400, height=900):
+    pg = browser.new_page(viewport={"width": width, "height": height}, accept_downloads=True)
+    errors: list[str] = []
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" and not BENIGN.search(m.text) else None)
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.goto(url)
+    pg.wait_for_selector("#run", timeout=60_000)
+    return pg, errors
+
+
+def wait_text(pg, selector: str, text: str, timeout=240_000):
+    pg.wait_for_function("([s, t]) => { const e = document.querySelector(s); return e && e.innerText.includes(t); }",
+                         arg=[selector, text], timeout=timeout)
+
+
+def test_compare_tab_as_a_new_user(browser, app_server, tmp_path, photo):
+    pg, errors = open_page(browser, app_server, 1400, 900)
+    # the page is never empty: a default comparison is shown without a click
+    wait_text(pg, "#summary", "WebP", 120_000)
+    # the Compare button is on screen at 900 px
+    box = pg.locator("#run").bounding_box()
+    assert box and box["y"] + box["height"] <= 900, box
+    # only the control a mode needs, with its unit
+    pg.get_by_label("Equal file size (bpp)").check()
+    pg.wait_for_selector("#target", state="visible", timeout=10_000)
+    assert "bpp" in pg.inner_text("#target") and not pg.locator("#quality").is_visible()
+    assert float(pg.locator("#target input").input_value()) == 1.0
+    pg.get_by_label("Same setting (quality 0-100)").check()
+    pg.wait_for_selector("#quality", state="visible", timeout=10_000)
+    # upload, run, see the table fit 1400 px
+    path = tmp_path / "my photo.png"
+    Image.fromarray(photo).save(path)
+    pg.set_input_files("#upload input[type=file]", str(path))
+    pg.wait_for_selector("#upload >> text=my photo.png", timeout=30_000)
+    pg.click("#run")
+    wait_text(pg, "#status", "my photo.png")
+    wait_text(pg, "#summary", "JPEG XL")
+    fits = pg.evaluate("() => { const t = document.querySelector('#summary table');"
+                       " return [t.scrollWidth, t.parentElement.clientWidth]; }")
+    assert fits[0] <= fits[1] + 2, fits  # every default column is on screen, no sideways scrolling
+    # switch the view: the slider's right image changes
+    pg.wait_for_function("() => document.querySelectorAll('#slider img').length === 2", timeout=30_000)
+    before = pg.locator("#slider img").nth(1).get_attribute("src")
+    pg.get_by_label("Difference (amplified)").check()
+    pg.wait_for_function("(b) => document.querySelectorAll('#slider img')[1].getAttribute('src') !== b", arg=before,
+                         timeout=30_000)
+    # click the original to zoom there: both crops at real pixels (2 screen px per image px), no smoothing
+    img = pg.locator("#original img")
+    ib = img.bounding_box()
+    pg.mouse.click(ib["x"] + ib["width"] * 0.25, ib["y"] + ib["height"] * 0.25)
+    pg.wait_for_selector("#zoom-panel img.imgcr-pixels", timeout=30_000)
+    sizes = pg.evaluate("() => [...document.querySelectorAll('#zoom-panel img.imgcr-pixels')].map(i => "
+                        "[i.naturalWidth, i.getBoundingClientRect().width, getComputedStyle(i).imageRendering])")
+    assert len(sizes) == 2 and all(abs(w - 2 * n) < 0.5 and r in ("pixelated", "crisp-edges") for n, w, r in sizes), sizes
+    assert pg.locator("#zoom input[type=checkbox]").is_checked()
+    # download a real file: its bytes are the table's size
+    # no KiB-as-KB: Gradio's own size label is not shown; sizes are the table's bytes
+    shown = pg.evaluate("() => [...document.querySelectorAll('#files td.download a')].map(a => "
+                        "[getComputedStyle(a).fontSize, getComputedStyle(a, '::after').content])")
+    assert shown and all(f == "0px" and "download" in c for f, c in shown), shown
+    link = pg.locator("#files tr", has_text=".webp").locator("a").first
+    with pg.expect_download(timeout=30_000) as info:
+        link.click()
+    got = tmp_path / info.value.suggested_filename
+    info.value.save_as(got)
+    rows = pg.evaluate("() => [...document.querySelectorAll('#summary [role=row]')].map(r => "
+                       "[...r.querySelectorAll('[role=gridcell]')].map(c => c.innerText.trim()))")
+    row = next(r for r in rows if "WebP" in r)
+    assert str(got.stat().st_size) in [c.replace(",", "") for c in row], (row, got.stat().st_size)
+    pg.screenshot(path=str(shots(tmp_path) / "tab_compare.png"), full_page=False)
+    assert not errors, errors
+    pg.close()
+
+
+def test_restore_tab(browser, app_server, tmp_path, weights_dir):
+    pg, errors = open_page(browser, app_server)
+    pg.get_by_role("tab", name="Restore").click()
+    pg.wait_for_selector("#restore-run", timeout=30_000)
+    pg.get_by_label("Run on a crop").check()
+    pg.click("#restore-run")
+    wait_text(pg, "#restore-table", "DnCNN-3")
+    text = pg.inner_text("#restore-table")
+    assert "degraded (jpeg:10)" in text and re.search(r"DnCNN-3[^\n]*\s\+?\d+\.\d+", text)
+    assert pg.locator("#restore-slider img").count() == 2
+    pg.screenshot(path=str(shots(tmp_path) / "tab_restore.png"))
+    assert not errors, errors
+    pg.close()
+
+
+def test_benchmark_and_learn_tabs(browser, app_server, tmp_path):
+    pg, errors = open_page(browser, app_server)
+    pg.get_by_role("tab", name="Benchmark").click()
+    pg.wait_for_selector("#bench-run", timeout=30_000)
+    pg.get_by_label("Settings (0-100, comma-separated; empty = each codec's sweep)").fill("30,60,90")
+    pg.click("#bench-run")
+    pg.wait_for_selector("#rd-plot .js-plotly-plot .scatterlayer .trace", timeout=240_000)
+    assert "dB" in pg.inner_text("#bd-table")  # the BD columns carry units
+    pg.screenshot(path=str(shots(tmp_path) / "tab_benchmark.png"))
+    pg.get_by_role("tab", name="Learn: how JPEG works").click()
+    pg.click("#learn-show")
+    pg.wait_for_selector("#learn-block >> text=Zig-zag scan", timeout=60_000)
+    pg.screenshot(path=str(shots(tmp_path) / "tab_learn.png"))
+    assert not errors, errors
+    pg.close()
+
+
+def test_phone_viewport(browser, app_server, tmp_path):
+    pg, errors = open_page(browser, app_server, 390, 844)
+    wait_text(pg, "#summary", "WebP", 120_000)
+    overflow = pg.evaluate("() => document.documentElement.scrollWidth")
+    assert overflow <= 390 + 1, overflow  # the page itself never scrolls sideways (tables scroll inside)
+    pg.locator("#run").scroll_into_view_if_needed()
+    assert pg.locator("#run").is_visible()
+    pg.screenshot(path=str(shots(tmp_path) / "phone.png"))
+    assert not errors, errors
+    pg.close()
+
+
+def test_main_controls_are_reachable_by_keyboard(browser, app_server):
+    pg, _ = open_page(browser, app_server)
+    reached = set()
+    for _ in range(80):
+        pg.keyboard.press("Tab")
+        where = pg.evaluate("() => { const a = document.activeElement; const h = a && a.closest('[id]');"
+                            " return h ? h.id : ''; }")
+        reached.add(where)
+        if {"run", "sample", "codecs"} <= reached:
+            break
+    assert {"run", "sample", "codecs"} <= reached, reached
+    pg.keyboard.press("Enter")  # on the Compare button
+    wait_text(pg, "#status", "astronaut")
+    pg.close()
