@@ -155,6 +155,35 @@ def execute(jobs: Sequence[Job], workers: int = 1, scheduler: str | Any | None =
 
 
 MAX_ATTEMPTS = 3
+_MALLOC_TUNED = False
+
+
+def tune_malloc() -> bool:
+    """Keep big numpy temporaries in glibc's heap instead of fresh mmaps (once per process; glibc only).
+
+    Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``; setting that fixes glibc's mmap
+    threshold at 128 kB, so every image-sized array is a new mmap, page-faulted in and unmapped: encode,
+    decode and SSIM ran 1.7-4x slower in Dask workers than in a plain process (benchmarks/bench_scaling.py,
+    docs/benchmarks.md). A 64 MB mmap threshold and a 128 MB trim threshold restore the speed (and help
+    plain worker processes too). Returns whether the settings were applied."""
+    global _MALLOC_TUNED
+    if _MALLOC_TUNED:
+        return True
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        ok = libc.mallopt(-3, 64 << 20) == 1 and libc.mallopt(-1, 128 << 20) == 1  # M_MMAP_THRESHOLD, M_TRIM_THRESHOLD
+    except (OSError, AttributeError):  # not glibc (macOS, Windows, musl): nothing to tune
+        return False
+    _MALLOC_TUNED = ok
+    return ok
+
+
+def worker_job(job: Job) -> dict[str, Any]:
+    """:func:`run_job` in a worker process (local pool or Dask), with the allocator tuned first."""
+    tune_malloc()
+    return run_job(job)
 
 
 def _run_pool(jobs: Sequence[Job], workers: int, done) -> None:
@@ -169,7 +198,7 @@ def _run_pool(jobs: Sequence[Job], workers: int, done) -> None:
     while pending:
         broken = []
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = {pool.submit(run_job, jobs[i]): i for i in pending}
+            futures = {pool.submit(worker_job, jobs[i]): i for i in pending}
             for fut in as_completed(futures):
                 i = futures[fut]
                 try:
@@ -206,7 +235,7 @@ def _run_dask(jobs, scheduler, done) -> None:
         raise ImgcrError(f"--scheduler needs dask distributed ({exc})") from None
     client = scheduler if not isinstance(scheduler, str) else Client(scheduler)
     try:
-        futures = client.map(run_job, list(jobs), pure=False)
+        futures = client.map(worker_job, list(jobs), pure=False)
         index = {f.key: i for i, f in enumerate(futures)}
         for n, fut in enumerate(dask_completed(futures), 1):
             done(index[fut.key], fut.result(), n)

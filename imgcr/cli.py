@@ -218,9 +218,10 @@ def _table(doc) -> str:
 def _bench(args) -> int:
     from tqdm import tqdm
 
-    from imgcr.bench import bench, parse_qualities, save_csv, save_json
+    from imgcr.bench import bench, parse_qualities, save_csv, save_json, tune_malloc
     from imgcr.codecs import parse_options
 
+    tune_malloc()  # a batch process: big arrays stay in the heap (see imgcr.bench.tune_malloc)
     bar = tqdm(total=0, unit="job", file=sys.stderr, disable=None)
 
     def progress(done, total, label):

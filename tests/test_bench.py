@@ -216,3 +216,17 @@ def test_a_killed_worker_is_reported_the_rest_finish_and_a_rerun_resumes(tmp_pat
     assert rerun.returncode == 0
     again = json.loads((tmp_path / "r.json").read_text())
     assert all(r["cached"] for r in again["records"])  # the re-run resumed from the result cache
+
+
+def test_worker_processes_tune_the_allocator():
+    """The cause of Dask's slowness here (MALLOC_TRIM_THRESHOLD_ from its nanny): workers set glibc's thresholds."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = ("from imgcr.bench import tune_malloc; import platform; "
+            "print(tune_malloc() if platform.libc_ver()[0] == 'glibc' else 'skip')")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         env={**os.environ, "MALLOC_TRIM_THRESHOLD_": "65536"}, check=True)
+    assert out.stdout.strip() in ("True", "skip")

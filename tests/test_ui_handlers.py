@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from imgcr.metrics import psnr
 from imgcr.samples import sample_names
 from imgcr.ui import build_app
 from imgcr.ui.compare_tab import COLUMNS, MODES, ORIGINAL, render_view, run_compare
@@ -227,3 +228,19 @@ def test_zerogpu_decorator_is_used_only_when_spaces_is_present(monkeypatch):
     fake.GPU = lambda fn: (seen.append(fn), lambda *a: ("on gpu", fn(*a)))[1]
     monkeypatch.setitem(sys.modules, "spaces", fake)
     assert on_gpu(work)(1) == ("on gpu", 2) and seen == [work]
+
+
+def test_each_side_of_the_slider_gets_its_own_setting():
+    from imgcr.ui.compare_tab import reencode_side
+
+    *_, state = call(sample=sample_names()[0], codecs=("jpeg", "webp"))
+    state2, left, right, pair = reencode_side(state, ORIGINAL, "WebP", "right", 20, progress=no_progress)
+    assert right["value"] == "WebP @ 20" and "WebP @ 20" in right["choices"] and left["value"] == ORIGINAL
+    assert np.array_equal(pair[0], state["ref"]) and not np.array_equal(pair[1], state["images"]["WebP"])
+    assert psnr(state["ref"], pair[1]) < psnr(state["ref"], state["images"]["WebP"])  # q20 is worse than q75
+    assert "WebP @ 20" not in state["images"]  # the old state is not mutated
+    state3, left, right, pair = reencode_side(state2, "JPEG", "WebP @ 20", "left", 90, progress=no_progress)
+    assert left["value"] == "JPEG @ 90" and right["value"] == "WebP @ 20"  # only the left side changed
+    assert state3["captions"]["JPEG @ 90"][0] == "JPEG" and "bytes" in state3["captions"]["JPEG @ 90"][1]
+    with pytest.raises(gr.Error, match="original"):
+        reencode_side(state, ORIGINAL, "WebP", "left", 50, progress=no_progress)

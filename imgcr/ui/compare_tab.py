@@ -138,7 +138,8 @@ def run_compare(
     names = [ORIGINAL] + [r.label for r in done]
     state = {"ref": image.pixels, "images": {ORIGINAL: image.pixels, **{r.label: r.decoded for r in done}},
              "captions": {ORIGINAL: [f"Original {image.width}×{image.height}"], **{r.label: captions(r) for r in done}},
-             "stem": stem}
+             "stem": stem, "name": image.name, "codecs": {r.label: r.codec for r in done},
+             "settings": {"mode": mode, "metrics": list(metric_ids or ()), "options": options}}
     status = _status(image, results, target)
     right = names[1] if len(names) > 1 else ORIGINAL
     slider = (image.pixels, state["images"][right])
@@ -254,6 +255,36 @@ def pick_region(state, size: int, evt: gr.SelectData):
 
 
 @user_errors
+def reencode_side(state, left: str, right: str, which: str, quality: float, progress=gr.Progress()):
+    """Squoosh-style: re-encode only one side's codec at another setting; the new result joins the choices
+    (``"WebP @ 40"``) and is shown on that side. Returns state, left, right and the slider pair."""
+    if not state:
+        raise gr.Error("run a comparison first")
+    name = left if which == "left" else right
+    base = name.split(" @ ")[0]
+    codec = state["codecs"].get(base)
+    if codec is None:
+        raise gr.Error(f"the {which} side shows the original: choose a codec there first")
+    from imgcr.images import from_array
+
+    q = float(quality)
+    label = f"{base} @ {q:g}"
+    if label not in state["images"]:
+        image = from_array(state["ref"], state["name"])
+        result = compare(image, [codec], quality=q, options=state["settings"]["options"],
+                         metric_ids=state["settings"]["metrics"], progress=lambda f, t: progress(f, desc=t))[0]
+        if not result.ok:
+            raise gr.Error(f"{base} at {q:g}: {result.error}")
+        state = {**state, "images": {**state["images"], label: result.decoded},
+                 "captions": {**state["captions"], label: captions(result)},
+                 "codecs": {**state["codecs"], label: codec}}
+    left, right = (label, right) if which == "left" else (left, label)
+    names = list(state["images"])
+    pair = (state["images"][left], state["images"][right])
+    return state, gr.update(choices=names, value=left), gr.update(choices=names, value=right), pair
+
+
+@user_errors
 def zoom_to_worst(state, left: str, right: str, size: int):
     """Turn the zoom on, centred where the right image (or the left, if right is the original) differs most."""
     if not state:
@@ -311,6 +342,11 @@ def build(demo: gr.Blocks | None = None) -> None:
                 right = gr.Dropdown([ORIGINAL], value=ORIGINAL, label="Right", elem_id="right")
                 view = gr.Radio(list(views.VIEWS), value=views.VIEWS[0], label="Show")
             with gr.Row():
+                left_q = gr.Slider(0, 100, value=75, step=1, label="Re-encode the left side at (0-100)",
+                                   elem_id="left-quality")
+                right_q = gr.Slider(0, 100, value=75, step=1, label="Re-encode the right side at (0-100)",
+                                    elem_id="right-quality")
+            with gr.Row():
                 zoom = gr.Checkbox(False, label="Zoom to a region (real pixels)", elem_id="zoom")
                 cx = gr.Slider(0, 100, value=50, step=1, label="Region x %", elem_id="zoom-x")
                 cy = gr.Slider(0, 100, value=50, step=1, label="Region y %", elem_id="zoom-y")
@@ -341,6 +377,9 @@ def build(demo: gr.Blocks | None = None) -> None:
     for control in (left, right, view, zoom, cx, cy, size, magnify):
         control.change(render_view, view_inputs, slider, api_name=False, show_progress="hidden")
         control.change(zoom_panel, view_inputs, zoomed, api_name=False, show_progress="hidden")
+    for side, control in (("left", left_q), ("right", right_q)):
+        control.release(reencode_side, [state, left, right, gr.State(side), control], [state, left, right, slider],
+                        api_name=False)
     save_fig.click(save_figure, [state, cx, cy, size], figure_file, api_name="figure")
     worst.click(zoom_to_worst, [state, left, right, size], [zoom, cx, cy], api_name=False)
     original.select(pick_region, [state, size], [zoom, cx, cy], api_name=False)
