@@ -260,7 +260,10 @@ def bench(
     jobs = plan(paths, codecs, qualities, metric_ids, options, repeats, names)
     outputs = execute(jobs, workers, scheduler, progress)
     images: dict[str, dict] = {}
-    libraries, effective, errors, records = {}, {}, {}, []
+    libraries: dict[str, str] = {}
+    effective: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    records: list[dict[str, Any]] = []
     for out in outputs:
         name = out["image"]["name"]
         if name not in images or "width" not in images[name]:  # a failed job knows only the image's name

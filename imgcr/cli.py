@@ -286,7 +286,7 @@ def _restore(args) -> int:
     run = report.runs[0]
     if run.error:
         raise ImgcrError(run.error)
-    if args.out:
+    if args.out and run.pixels is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         Image.fromarray(run.pixels).save(args.out)
     if args.save_degraded:
@@ -306,7 +306,7 @@ def _restore(args) -> int:
     for m in run.metrics:
         d, r = report.baseline_metrics.get(m), run.metrics.get(m)
         print(f"  {m:<8} {base} {_fmt(d, 4):>9}  restored {_fmt(r, 4):>9}")
-    for n in doc["notes"]:
+    for n in report.notes + run.notes:
         print(f"  note: {n}")
     return 0
 
@@ -318,7 +318,8 @@ def _models(args) -> int:
     rows = []
     for m in MODELS:
         path = weights.find(m.weights) if m.weights else None
-        state = "classical" if m.classical else ("available" if path else ("downloadable" if weights.sources(m.weights) else "missing"))
+        state = ("classical" if m.weights is None else "available" if path else
+                 "downloadable" if weights.sources(m.weights) else "missing")
         rows.append({"id": m.id, "label": m.label, "task": m.task, "arch": m.arch, "scale": m.scale or None,
                      "colour": m.colour, "state": state, "available": m.classical or path is not None,
                      "weights": str(path) if path else None, "url": m.weights.url if m.weights else None,

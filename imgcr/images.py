@@ -146,7 +146,7 @@ def _source_bits(im: Image.Image, data: bytes) -> int:
     if im.format == "PNG" and len(data) > 24:
         return data[24]  # IHDR bit depth
     if im.format == "TIFF":
-        bits = im.tag_v2.get(258, (8,))
+        bits = im.tag_v2.get(258, (8,))  # type: ignore[attr-defined]  # TiffImageFile
         return max(bits) if isinstance(bits, tuple) else int(bits)
     return 8
 

@@ -40,7 +40,7 @@ def rd_figure(records: Sequence[dict], metric: str = "psnr", image: str | None =
     return fig
 
 
-def at_setting(records: Sequence[dict], quality: float) -> dict[str, dict[str, float]]:
+def at_setting(records: Sequence[dict], quality: float) -> dict[str, dict[str, float | None]]:
     """Per codec, the mean of each numeric field at one setting (lossless codecs: their only point)."""
     groups: dict[str, list[dict]] = defaultdict(list)
     for r in records:
@@ -79,7 +79,7 @@ def size_figure(records: Sequence[dict], quality: float = 75) -> go.Figure:
     codecs = list(table)
     fig = make_subplots(rows=1, cols=2, subplot_titles=("Mean file size (KB, 1 KB = 1000 bytes)",
                                                         "Mean compression ratio (vs 24-bit RGB)"))
-    fig.add_trace(go.Bar(x=[_label(c) for c in codecs], y=[table[c]["bytes"] / 1000 for c in codecs], name="KB",
+    fig.add_trace(go.Bar(x=[_label(c) for c in codecs], y=[(table[c]["bytes"] or 0) / 1000 for c in codecs], name="KB",
                          hovertemplate="%{x}: %{y:.1f} KB<extra></extra>"), 1, 1)
     fig.add_trace(go.Bar(x=[_label(c) for c in codecs], y=[table[c]["ratio"] for c in codecs], name="ratio",
                          hovertemplate="%{x}: %{y:.2f}:1<extra></extra>"), 1, 2)
@@ -127,7 +127,7 @@ def heatmap(records: Sequence[dict], quality: float = 75, metric_ids: Sequence[s
     for c in codecs:
         zrow, trow = [], []
         for f in fields:
-            col = [table[k][f] for k in codecs if table[k].get(f) is not None]
+            col = [x for k in codecs if (x := table[k].get(f)) is not None]
             v = table[c].get(f)
             if v is None or not col or max(col) == min(col):
                 zrow.append(None if v is None else 1.0)

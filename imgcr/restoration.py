@@ -145,11 +145,18 @@ def run_restore(
             key = make_key("restore", 1, digest, spec.id, spec.weights.sha256 if spec.weights else None, sigma, scale)
             entry = cache.get(key)
             if entry is None:
+                sid = spec.id
+
+                def fetching(done: int, total: int, sid: str = sid) -> None:
+                    size = f" of {total / 1e6:.1f} MB" if total else " MB"
+                    report(0.0, f"{sid}: downloading {done / 1e6:.1f}{size}")
+
+                def running(fraction: float, sid: str = sid) -> None:
+                    report(fraction, f"{sid}: {100 * fraction:.0f}%")
+
                 if spec.weights is not None and weights.find(spec.weights) is None:  # fetched on first use, if allowed
-                    weights.require(spec.weights, progress=lambda done, total, sid=spec.id: report(
-                        0.0, f"{sid}: downloading {done / 1e6:.1f}" + (f" of {total / 1e6:.1f} MB" if total else " MB")))
-                result = restore(degraded, spec, sigma=sigma, scale=scale,
-                                 progress=lambda f, sid=spec.id: report(f, f"{sid}: {100 * f:.0f}%"))
+                    weights.require(spec.weights, progress=fetching)
+                result = restore(degraded, spec, sigma=sigma, scale=scale, progress=running)
                 png = _png(result.pixels)  # lossless: the cache's disk layer keeps the exact pixels
                 entry = Entry({"seconds": result.seconds, "device": result.device, "notes": list(result.notes),
                                "bytes": len(png)}, png, result.pixels)
@@ -159,12 +166,14 @@ def run_restore(
                 if entry.decoded is None:  # read from disk: decode once, keep the pixels in memory
                     entry = entry.with_decoded(np.asarray(Image.open(io.BytesIO(entry.data)).convert("RGB")))
                     cache.put(key, entry, disk=False)
-            run.pixels = entry.decoded
+            pixels = entry.decoded
+            assert pixels is not None  # a fresh entry has its pixels; one from disk was just decoded
+            run.pixels = pixels
             run.seconds, run.device = entry.record["seconds"], entry.record["device"]
             run.notes = tuple(entry.record["notes"])
-            run.metrics = measure(reference, run.pixels, metric_ids)
-            if reference is not None and run.pixels.shape != reference.shape:
-                run.notes += (f"output {run.pixels.shape[1]}x{run.pixels.shape[0]} differs from the original's size",)
+            run.metrics = measure(reference, pixels, metric_ids)
+            if reference is not None and pixels.shape != reference.shape:
+                run.notes += (f"output {pixels.shape[1]}x{pixels.shape[0]} differs from the original's size",)
         except ImgcrError as exc:
             run.error = str(exc)
         except Exception as exc:  # a model that crashes costs its own row, never the others' or the request

@@ -81,13 +81,13 @@ def search(
     pixels: np.ndarray,
     settings: dict[str, Any],
     target: Target,
-    measure: Callable[[np.ndarray, np.ndarray], float | None],
+    measure: Callable[[np.ndarray, np.ndarray], float | None] | None,
     max_encodes: int = 14,
 ) -> tuple[dict[str, Any], Probe, SearchReport]:
     """Bisect ``codec.knob`` until ``target`` is met.
 
     Args:
-        measure: the quality metric for psnr/ssim targets (ref, decoded) -> value.
+        measure: the quality metric for psnr/ssim targets (ref, decoded) -> value; None for size targets.
     Returns:
         The settings used, the chosen probe (encoded bytes, decoded image) and a report.
     """
@@ -105,6 +105,8 @@ def search(
             if target.kind in ("size", "bpp"):
                 probes[x] = Probe(x, data, None, float(len(data)))
             else:
+                if measure is None:
+                    raise ValueError(f"a {target.kind} target needs its metric")
                 decoded = codec.decode(data)
                 value = measure(pixels, decoded)
                 probes[x] = Probe(x, data, decoded, float("inf") if value is None else value)

@@ -73,6 +73,7 @@ def test_compare_tab_as_a_new_user(browser, app_server, tmp_path, photo):
                          timeout=30_000)
     # click the original to zoom there: both crops at real pixels (2 screen px per image px), no smoothing
     img = pg.locator("#original img")
+    img.scroll_into_view_if_needed()
     ib = img.bounding_box()
     pg.mouse.click(ib["x"] + ib["width"] * 0.25, ib["y"] + ib["height"] * 0.25)
     pg.wait_for_selector("#zoom-panel img.imgcr-pixels", timeout=30_000)

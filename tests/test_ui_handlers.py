@@ -38,7 +38,9 @@ def test_compare_with_a_sample():
     sizes = {Path(f).suffix: Path(f).stat().st_size for f in files}
     assert sizes == {".jpg": table.loc[0, "Bytes"], ".png": table.loc[1, "Bytes"], ".webp": table.loc[2, "Bytes"]}
     assert left["choices"] == [ORIGINAL, "JPEG", "PNG", "WebP"] and right["value"] == "JPEG"
-    assert np.array_equal(slider[0], original) and not np.array_equal(slider[1], original)
+    shown = np.asarray(Image.open(original))  # the original as its own lossless PNG file
+    assert Path(original).suffix == ".png" and np.array_equal(shown, state["ref"])
+    assert np.array_equal(slider[0], shown) and not np.array_equal(slider[1], shown)
     assert "astronaut" in status
 
 

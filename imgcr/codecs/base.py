@@ -71,16 +71,16 @@ class Knob:
 class Codec:
     """Base class. Subclasses set the class attributes and implement the hooks."""
 
-    id: ClassVar[str]
-    label: ClassVar[str]
-    extension: ClassVar[str]
-    mime: ClassVar[str] = "application/octet-stream"
+    id: str
+    label: str
+    extension: str
+    mime: str = "application/octet-stream"
     kind: ClassVar[str] = "classical"
-    library: ClassVar[str]
-    options: ClassVar[tuple[Option, ...]] = ()
-    knob: ClassVar[Knob | None] = None
-    quality_doc: ClassVar[str] = "lossless: quality is ignored"
-    sweep: ClassVar[tuple[float, ...]] = (10, 20, 30, 40, 50, 60, 75, 90)
+    library: str
+    options: tuple[Option, ...] = ()
+    knob: Knob | None = None
+    quality_doc: str = "lossless: quality is ignored"
+    sweep: tuple[float, ...] = (10, 20, 30, 40, 50, 60, 75, 90)
 
     # ---- availability -------------------------------------------------
     def unavailable_reason(self) -> str | None:

@@ -7,7 +7,7 @@ from PIL import Image
 
 from imgcr.errors import ImgcrError
 
-_FILTERS = {"bicubic": Image.BICUBIC, "lanczos": Image.LANCZOS}
+_FILTERS = {"bicubic": Image.Resampling.BICUBIC, "lanczos": Image.Resampling.LANCZOS}
 
 
 def resize(pixels: np.ndarray, size: tuple[int, int], method: str = "bicubic") -> np.ndarray:

@@ -46,6 +46,8 @@ def best_device() -> str:
 def _read(spec: ModelSpec, device: str) -> LoadedModel:
     import torch
 
+    if spec.weights is None:
+        raise WeightsError(f"{spec.id} is a classical method: it has no weights to load")
     path = weights.require(spec.weights)
     if spec.weights.sha256:
         digest = weights.sha256_file(path)

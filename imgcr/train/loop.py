@@ -124,7 +124,7 @@ class Trainer:
         self.init = str(init) if init else None
         if init and not resume:
             self._load_init(Path(init))
-        self.model = self.model.to(self.device, memory_format=torch.channels_last)
+        self.model = self.model.to(self.device).to(memory_format=torch.channels_last)  # type: ignore[call-overload]
         self.optimiser = torch.optim.Adam(self.model.parameters(), lr=recipe.lr)
         self.state = RunState(total=recipe.steps)
         last = self.run_dir / "last.pt"
@@ -306,12 +306,12 @@ class Trainer:
         for _, value, degraded, clean in self.val_pairs:
             out = degraded if identity else self.predict(degraded)
             p = metrics.psnr(clean, out)
-            per_value.setdefault(f"{value:g}", []).append((p if p is not None else 100.0, metrics.compute("ssim", clean, out)))
-        res = {"by_value": {v: {"psnr": float(np.mean([a for a, _ in xs])), "ssim": float(np.mean([b for _, b in xs]))}
-                            for v, xs in per_value.items()}}
-        res["psnr"] = float(np.mean([v["psnr"] for v in res["by_value"].values()]))
-        res["ssim"] = float(np.mean([v["ssim"] for v in res["by_value"].values()]))
-        return res
+            s = metrics.compute("ssim", clean, out)
+            per_value.setdefault(f"{value:g}", []).append((p if p is not None else 100.0, s if s is not None else 1.0))
+        by_value = {v: {"psnr": float(np.mean([a for a, _ in xs])), "ssim": float(np.mean([b for _, b in xs]))}
+                    for v, xs in per_value.items()}
+        return {"by_value": by_value, "psnr": float(np.mean([v["psnr"] for v in by_value.values()])),
+                "ssim": float(np.mean([v["ssim"] for v in by_value.values()]))}
 
     def _validate(self, log) -> None:
         s = self.state

@@ -169,4 +169,4 @@ def build() -> None:
     run.click(run_bench, [uploads, source, codecs, qualities, metric_ids, workers, anchor, rd_metric, setting],
               [status, *charts, files, curve_image, rd_metric, state], api_name="bench")
     for control in (anchor, rd_metric, setting, curve_image):
-        control.change(refresh, [state, anchor, rd_metric, setting, curve_image], charts, api_name=False)
+        control.change(refresh, [state, anchor, rd_metric, setting, curve_image], charts, api_visibility="private")

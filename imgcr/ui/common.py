@@ -65,8 +65,8 @@ def output_folder() -> Path:
 
 def link_upload_and_sample(upload: gr.File, sample: gr.Dropdown) -> None:
     """One input at a time: an upload clears the sample's name, picking a sample clears the upload."""
-    upload.upload(lambda _f: None, upload, sample, api_name=False, queue=False, show_progress="hidden")
-    sample.input(lambda _s: None, sample, upload, api_name=False, queue=False, show_progress="hidden")
+    upload.upload(lambda _f: None, upload, sample, api_visibility="private", queue=False, show_progress="hidden")
+    sample.input(lambda _s: None, sample, upload, api_visibility="private", queue=False, show_progress="hidden")
 
 
 def clear_on(button: gr.Button, outputs: list, status=None):
@@ -75,7 +75,7 @@ def clear_on(button: gr.Button, outputs: list, status=None):
     Returns the event: chain the run with ``.then`` so the clearing always happens before it."""
     targets = list(outputs) + ([status] if status is not None else [])
     values = [None] * len(outputs) + (["Working…"] if status is not None else [])
-    return button.click(lambda: values, None, targets, api_name=False, queue=False, show_progress="hidden")
+    return button.click(lambda: values, None, targets, api_visibility="private", queue=False, show_progress="hidden")
 
 
 def on_gpu(fn):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
 import numpy as np
 import pandas as pd
+from PIL import Image
 
 from imgcr import glossary, metrics, views
 from imgcr.codecs import DEFAULT_CODECS, REGISTRY, parse_options
@@ -92,10 +94,11 @@ def _num(x, nd):
 
 
 def results_table(results: list[CodecResult]) -> pd.DataFrame:
-    rows = []
+    rows: list[list[Any]] = []
     for r in results:
         if not r.ok:
-            rows.append([r.label] + [None] * 9 + [("unavailable: " if not r.available else "error: ") + (r.error or ""), ""])
+            why = ("unavailable: " if not r.available else "error: ") + (r.error or "")
+            rows.append([r.label, *([None] * 9), why, ""])
             continue
         m = r.metrics
         psnr = "lossless (∞)" if r.lossless and m.get("psnr") is None else _num(m.get("psnr"), 2)
@@ -133,10 +136,14 @@ def run_compare(
                       metric_ids=metric_ids or (), progress=report)
     folder = output_folder()
     stem = Path(image.name).stem or "image"
+    # the original goes out as its own PNG file: the same array sent to two components at once is written to
+    # one cache path twice, and a browser can read it half-written
+    original_png = folder / "original.png"
+    Image.fromarray(image.pixels).save(original_png, compress_level=1)
     files = [str(r.write(folder, stem)) for r in results if r.ok]
     done = [r for r in results if r.ok]
     names = [ORIGINAL] + [r.label for r in done]
-    state = {"ref": image.pixels, "images": {ORIGINAL: image.pixels, **{r.label: r.decoded for r in done}},
+    state: dict[str, Any] = {"ref": image.pixels, "images": {ORIGINAL: image.pixels, **{r.label: r.decoded for r in done}},
              "captions": {ORIGINAL: [f"Original {image.width}×{image.height}"], **{r.label: captions(r) for r in done}},
              "stem": stem, "name": image.name, "codecs": {r.label: r.codec for r in done},
              "settings": {"mode": mode, "metrics": list(metric_ids or ()), "options": options}}
@@ -145,7 +152,7 @@ def run_compare(
     slider = (image.pixels, state["images"][right])
     full = results_table(results)
     return (
-        image.pixels,
+        str(original_png),
         full,
         status,
         slider,
@@ -363,11 +370,11 @@ def build(demo: gr.Blocks | None = None) -> None:
             figure_file = gr.File(label="Figure for slides", elem_id="figure-file")
             files = gr.File(label="Encoded files (the real bytes)", file_count="multiple", elem_id="files")
     state = gr.State(time_to_live=SESSION_TTL_S)
-    mode.change(mode_controls, mode, [quality, target_value], api_name=False, show_progress="hidden")
+    mode.change(mode_controls, mode, [quality, target_value], api_visibility="private", show_progress="hidden")
     outputs = [original, table, status, slider, left, right, files, bars, summary, state]
     first = []
     if demo is not None and samples:  # the page is never empty: a default comparison (cached after the first visitor)
-        first.append(demo.load(first_visit, None, outputs, api_name=False))
+        first.append(demo.load(first_visit, None, outputs, api_visibility="private"))
     cleared = clear_on(run, [table, summary, slider, bars, files, zoomed], status)
     cleared.then(run_compare, [upload, sample, codecs, mode, quality, target_value, metric_ids, extra], outputs,
                  api_name="compare", cancels=first)  # a user's own comparison wins over a late default one
@@ -375,14 +382,14 @@ def build(demo: gr.Blocks | None = None) -> None:
     run.click(None, js="() => { const s = document.getElementById('status'); if (s) s.scrollIntoView({block: 'start'}); }")
     view_inputs = [state, left, right, view, zoom, cx, cy, size, magnify]
     for control in (left, right, view, zoom, cx, cy, size, magnify):
-        control.change(render_view, view_inputs, slider, api_name=False, show_progress="hidden")
-        control.change(zoom_panel, view_inputs, zoomed, api_name=False, show_progress="hidden")
+        control.change(render_view, view_inputs, slider, api_visibility="private", show_progress="hidden")
+        control.change(zoom_panel, view_inputs, zoomed, api_visibility="private", show_progress="hidden")
     for side, control in (("left", left_q), ("right", right_q)):
         control.release(reencode_side, [state, left, right, gr.State(side), control], [state, left, right, slider],
-                        api_name=False)
+                        api_visibility="private")
     save_fig.click(save_figure, [state, cx, cy, size], figure_file, api_name="figure")
-    worst.click(zoom_to_worst, [state, left, right, size], [zoom, cx, cy], api_name=False)
-    original.select(pick_region, [state, size], [zoom, cx, cy], api_name=False)
+    worst.click(zoom_to_worst, [state, left, right, size], [zoom, cx, cy], api_visibility="private")
+    original.select(pick_region, [state, size], [zoom, cx, cy], api_visibility="private")
 
 
 @user_errors

@@ -212,9 +212,9 @@ def build() -> None:
     link_upload_and_sample(upload, sample)
     for control in (upload, sample):
         control.change(load_and_render, [upload, sample, quality, subsampling, channel, gain], loaded,
-                       api_name=False, trigger_mode="always_last")
-    for control in (quality, subsampling, channel, gain):
-        control.change(render, [state, quality, subsampling, channel, gain], outs, api_name=False,
+                       api_visibility="private", trigger_mode="always_last")
+    for setting in (quality, subsampling, channel, gain):
+        setting.change(render, [state, quality, subsampling, channel, gain], outs, api_visibility="private",
                        trigger_mode="always_last", show_progress="hidden")
-    grid.select(pick_block, [state, quality, subsampling, channel, gain], [state, *outs], api_name=False,
+    grid.select(pick_block, [state, quality, subsampling, channel, gain], [state, *outs], api_visibility="private",
                 show_progress="hidden")

@@ -54,7 +54,7 @@ def available_models() -> list[str]:
     allowed, e.g. on a Space) those fetched and verified on first use."""
     fetch = config.allow_downloads()
     return [m.id for m in MODELS
-            if m.classical or weights.find(m.weights) is not None or (fetch and weights.fetchable(m.weights))]
+            if m.weights is None or weights.find(m.weights) is not None or (fetch and weights.fetchable(m.weights))]
 
 
 def _mb(spec) -> str:
@@ -64,7 +64,7 @@ def _mb(spec) -> str:
 def model_choice(model_id: str) -> tuple[str, str]:
     """The checkbox label: a model not yet here says it downloads, and how much."""
     m = get_model(model_id)
-    if m.classical or weights.find(m.weights) is not None:
+    if m.weights is None or weights.find(m.weights) is not None:
         return m.label, m.id
     return f"{m.label} — downloads {_mb(m.weights)} on first use", m.id
 
@@ -281,7 +281,7 @@ def trained_models() -> list[str]:
 
     out = []
     for m in MODELS:
-        if m.arch.startswith("imgcr-"):
+        if m.arch.startswith("imgcr-") and m.weights is not None:
             path = weights.find(m.weights)
             if path is not None and cards.find_for(path) is not None:
                 out.append(m.id)
@@ -367,18 +367,18 @@ def build() -> None:
                 card_md = gr.Markdown(elem_id="restore-card")
                 card_plot = gr.Plot(label="Training loss and validation PSNR")
     state = gr.State(time_to_live=SESSION_TTL_S)
-    preset.change(lambda p: PRESETS[p], preset, chain, api_name=False)
+    preset.change(lambda p: PRESETS[p], preset, chain, api_visibility="private")
     link_upload_and_sample(upload, sample)
     clear_on(run, [s1, s2, gallery, table, files], status).then(
               run_restore_ui, [upload, sample, chain, seed, models, sigma, scale, crop, cx, cy, size],
               [s1, s2, gallery, table, status, shown, files, state], api_name="restore",
               concurrency_id="models", concurrency_limit=config.model_concurrency()  # one shared limit for model runs
-              ).then(update_estimate, [upload, sample, models, crop, size, chain], estimate, api_name=False)
-    shown.change(show_model, [state, shown], [s1, s2], api_name=False)
+              ).then(update_estimate, [upload, sample, models, crop, size, chain], estimate, api_visibility="private")
+    shown.change(show_model, [state, shown], [s1, s2], api_visibility="private")
     save_fig.click(save_figure, [state, fig_x, fig_y, fig_size], figure_file, api_name="restore_figure")
     for control in (upload, sample, models, crop, size, chain):
-        control.change(update_estimate, [upload, sample, models, crop, size, chain], estimate, api_name=False)
+        control.change(update_estimate, [upload, sample, models, crop, size, chain], estimate, api_visibility="private")
     dl.click(download_weights, [dl_model, accept], [dl_status, models, dl_model], api_name="download_weights")
     card_model.change(show_card, [card_model, card_x], [card_md, card_plot], api_name="model_card")
-    card_x.change(show_card, [card_model, card_x], [card_md, card_plot], api_name=False)
-    card_box.expand(show_card, [card_model, card_x], [card_md, card_plot], api_name=False)
+    card_x.change(show_card, [card_model, card_x], [card_md, card_plot], api_visibility="private")
+    card_box.expand(show_card, [card_model, card_x], [card_md, card_plot], api_visibility="private")
