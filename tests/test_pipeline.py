@@ -102,7 +102,6 @@ def test_a_missing_codec_library_is_shown_unavailable_and_the_others_work(monkey
     from imgcr.codecs import jpegli as jpegli_module
     from imgcr.codecs import list_codecs
 
-    jpegli_module._jpegli.cache_clear()
     monkeypatch.setattr(jpegli_module, "_jpegli", lambda: "No module named 'pyjpegli'")
     row = next(r for r in list_codecs() if r["id"] == "jpegli")
     assert row["available"] is False and "pyjpegli" in row["reason"]

@@ -7,24 +7,18 @@ which adds the SVT-AV1 and rav1e encoders beside aom; decoding uses dav1d.
 from __future__ import annotations
 
 import os
-from functools import lru_cache
 from typing import Any
 
 from imgcr.codecs import pillow_io
-from imgcr.codecs.base import Codec, Knob, Option
+from imgcr.codecs.base import Codec, Knob, Option, optional_import
 
 # SVT-AV1 prints its configuration banner to stderr unless told otherwise (1 = errors only).
 os.environ.setdefault("SVT_LOG", "1")
 
 
-@lru_cache(maxsize=1)
 def _plugin():
     """The plugin module, or the ImportError text when it is missing."""
-    try:
-        from pillow_avif import AvifImagePlugin
-    except ImportError as exc:
-        return str(exc)
-    return AvifImagePlugin
+    return optional_import("pillow_avif.AvifImagePlugin")
 
 
 class AvifCodec(Codec):

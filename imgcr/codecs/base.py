@@ -10,6 +10,7 @@ and whether it is available here (and if not, why).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, ClassVar
 
 import numpy as np
@@ -186,6 +187,17 @@ class Codec:
             "sweep": list(self.sweep) if self.knob is not None else None,
             "options": {o.name: {"default": o.default, "help": o.help, "choices": o.choices} for o in self.options},
         }
+
+
+@cache
+def optional_import(name: str) -> Any:
+    """The module ``name``, or the ImportError's text when it is missing (codecs then say why they are unavailable)."""
+    import importlib
+
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        return str(exc)
 
 
 def _check_pixels(pixels: np.ndarray) -> None:

@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import io
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 from imgcr.codecs import imagecodecs_io
-from imgcr.codecs.base import Codec, Knob, Option
+from imgcr.codecs.base import Codec, Knob, Option, optional_import
 
 
-@lru_cache(maxsize=1)
 def _heif():
-    try:
-        import pillow_heif
-    except ImportError as exc:
-        return str(exc)
-    return pillow_heif
+    return optional_import("pillow_heif")
 
 
 class HeifCodec(Codec):

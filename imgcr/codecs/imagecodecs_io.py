@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from imgcr.codecs.base import optional_import
 
 
-@lru_cache(maxsize=1)
 def module():
     """The imagecodecs module, or the ImportError text when it is missing."""
-    try:
-        import imagecodecs
-    except ImportError as exc:
-        return str(exc)
-    return imagecodecs
+    return optional_import("imagecodecs")
 
 
 def unavailable(codec_name: str) -> str | None:

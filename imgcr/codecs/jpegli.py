@@ -6,22 +6,16 @@ as a browser shows them, so the gain measured is the encoder's alone.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 from imgcr.codecs import pillow_io
-from imgcr.codecs.base import Codec, Knob, Option
+from imgcr.codecs.base import Codec, Knob, Option, optional_import
 
 
-@lru_cache(maxsize=1)
 def _jpegli():
-    try:
-        import pyjpegli
-    except ImportError as exc:
-        return str(exc)
-    return pyjpegli
+    return optional_import("pyjpegli")
 
 
 class JpegliCodec(Codec):
