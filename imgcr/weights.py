@@ -95,6 +95,17 @@ def require(spec: WeightFile, progress: Callable[[int, int], None] | None = None
     raise WeightsError(missing_message(spec))
 
 
+def remote_size(url: str, timeout: float = 10.0) -> int | None:
+    """The size the source announces for ``url`` (a HEAD request, redirects followed), or None."""
+    try:
+        req = urllib.request.Request(url, method="HEAD")
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            size = resp.headers.get("Content-Length")
+            return int(size) if size else None
+    except (OSError, ValueError):
+        return None
+
+
 def sources(spec: WeightFile) -> list[str]:
     """Where ``spec`` can be downloaded from, in the order tried: ``hf://REPO@REV/PATH``, then its URL."""
     out = []

@@ -185,3 +185,21 @@ def test_allow_downloads_defaults_on_only_on_a_space(monkeypatch):
     assert config.allow_downloads()
     monkeypatch.setenv("IMGCR_ALLOW_DOWNLOADS", "0")
     assert not config.allow_downloads()
+
+
+def test_download_box_says_how_big_an_unpinned_file_is(server, monkeypatch):
+    """The Restore tab asks the source for the size of a file the catalogue has no pinned size for."""
+    from dataclasses import replace
+
+    from imgcr.models import catalog
+    from imgcr.ui.restore_tab import download_info
+
+    folder, base = server
+    (folder / "fbcnn_color.pth").write_bytes(b"x" * 2_500_000)
+    real = catalog.CATALOG["fbcnn-color"]
+    patched = replace(real, weights=replace(real.weights, url=f"{base}/fbcnn_color.pth"))
+    monkeypatch.setitem(catalog.CATALOG, "fbcnn-color", patched)
+    text = download_info("fbcnn-color")
+    assert "2.5 MB" in text and "no sha256" in text and "Apache-2.0" in text
+    monkeypatch.setitem(catalog.CATALOG, "fbcnn-color", replace(real, weights=replace(real.weights, url=f"{base}/gone.pth")))
+    assert "size unknown" in download_info("fbcnn-color")

@@ -275,6 +275,22 @@ def download_weights(model_id, accept_unpinned, progress=gr.Progress()):
             gr.update(choices=[_download_choice(m) for m in missing_models() if weights.sources(m.weights)], value=None))
 
 
+@user_errors
+def download_info(model_id) -> str:
+    """What a download of this model would fetch: size (asked of the source when not pinned), sources, licence."""
+    if not model_id:
+        return ""
+    m = get_model(model_id)
+    if m.weights is None:
+        return f"{model_id} needs no weights"
+    size = m.weights.size or (weights.remote_size(m.weights.url) if m.weights.url else None)
+    where = " or ".join(weights.sources(m.weights)) or "no known source"
+    pinned = ("sha256-checked against the catalogue" if m.weights.sha256 else
+              "its authors publish no sha256: tick the box to accept it (the hash is recorded)")
+    return (f"**{m.id}**: {f'{size / 1e6:.1f} MB' if size else 'size unknown (the source did not say)'} from {where}; "
+            f"{pinned}; licence {m.licence}.")
+
+
 def trained_models() -> list[str]:
     """Models imgcr trained itself whose weights and card are here."""
     from imgcr.train import card as cards
@@ -378,6 +394,7 @@ def build() -> None:
     save_fig.click(save_figure, [state, fig_x, fig_y, fig_size], figure_file, api_name="restore_figure")
     for control in (upload, sample, models, crop, size, chain):
         control.change(update_estimate, [upload, sample, models, crop, size, chain], estimate, api_visibility="private")
+    dl_model.change(download_info, dl_model, dl_status, api_name="download_info")
     dl.click(download_weights, [dl_model, accept], [dl_status, models, dl_model], api_name="download_weights")
     card_model.change(show_card, [card_model, card_x], [card_md, card_plot], api_name="model_card")
     card_x.change(show_card, [card_model, card_x], [card_md, card_plot], api_visibility="private")
