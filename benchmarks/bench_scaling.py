@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from docs_block import write_block  # noqa: E402
 
 import imgcr.cache  # noqa: E402
-from imgcr.bench import bench, plan, save_json  # noqa: E402
+from imgcr.bench import bench, local_cluster, plan, save_json, tune_malloc  # noqa: E402
 
 DEFAULT_IMAGES = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets" / "Kodak24"
 
@@ -45,6 +45,7 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, help="save the 1-worker results here")
     ap.add_argument("--write", type=Path)
     args = ap.parse_args()
+    tune_malloc()  # as `python -m imgcr bench` does (its workers do it too)
     codecs, metric_ids = args.codecs.split(","), args.metrics.split(",")
     jobs = plan([args.images], codecs, None, metric_ids)
     n_images = len({j.image_name for j in jobs})
@@ -54,11 +55,10 @@ def main() -> None:
         fresh_cache()
         t0 = time.perf_counter()
         if config.startswith("dask"):
-            from distributed import Client, LocalCluster
+            from distributed import Client
 
             n = int(config[4:])
-            with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-                    Client(cluster) as client:
+            with local_cluster(n) as cluster, Client(cluster) as client:
                 t0 = time.perf_counter()  # the cluster's start-up is not the sweep's time
                 doc = bench([args.images], codecs, None, metric_ids, scheduler=client)
         else:

@@ -227,13 +227,32 @@ def failed_output(job: Job, error: str) -> dict[str, Any]:
             "effective": None, "error": error, "records": []}
 
 
+def local_cluster(n_workers: int):
+    """A Dask ``LocalCluster`` set up for imgcr's CPU-bound jobs (one thread per worker process).
+
+    Dask's defaults cost these jobs time: its nanny's ``MALLOC_TRIM_THRESHOLD_`` (undone in every job by
+    :func:`tune_malloc`, which also covers workers started elsewhere) and the workers' statistical profiler,
+    which samples every task's stack every 10 ms (off here)."""
+    import dask
+    from distributed import LocalCluster
+
+    with dask.config.set({"distributed.worker.profile.enabled": False}):
+        return LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None)
+
+
 def _run_dask(jobs, scheduler, done) -> None:
     try:
         from distributed import Client
         from distributed import as_completed as dask_completed
     except ImportError as exc:
         raise ImgcrError(f"--scheduler needs dask distributed ({exc})") from None
-    client = scheduler if not isinstance(scheduler, str) else Client(scheduler)
+    cluster = None
+    if isinstance(scheduler, str) and scheduler.startswith("local"):  # "local" or "local:N": a cluster on this machine
+        n = int(scheduler.split(":", 1)[1]) if ":" in scheduler else (os.cpu_count() or 1)
+        cluster = local_cluster(n)
+        client = Client(cluster)
+    else:
+        client = scheduler if not isinstance(scheduler, str) else Client(scheduler)
     try:
         futures = client.map(worker_job, list(jobs), pure=False)
         index = {f.key: i for i, f in enumerate(futures)}
@@ -242,6 +261,8 @@ def _run_dask(jobs, scheduler, done) -> None:
     finally:
         if isinstance(scheduler, str):
             client.close()
+        if cluster is not None:
+            cluster.close()
 
 
 def bench(

@@ -59,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--metrics", default="psnr,ssim")
     b.add_argument("--opt", action="append", default=[], metavar="CODEC.NAME=VALUE")
     b.add_argument("--workers", type=int, default=1, help="local worker processes")
-    b.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
+    b.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786, or local[:N] for a LocalCluster of N workers here")
     b.add_argument("--repeats", type=int, default=1, help="timing runs per encode/decode")
     b.add_argument("--out", type=Path, required=True, help="results JSON")
     b.add_argument("--csv", type=Path, help="also write the records as CSV")

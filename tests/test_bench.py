@@ -86,6 +86,22 @@ def test_dask_local_cluster_gives_identical_records(sequential, folder, fresh_ca
     assert len(by_address["records"]) == 2 * len(QUALITIES)
 
 
+@pytest.mark.slow
+def test_scheduler_local_starts_a_tuned_cluster(sequential, folder, fresh_cache):
+    """`--scheduler local:2`: imgcr's own LocalCluster (no stack profiler; jobs tune the allocator), same records."""
+    from distributed import Client
+
+    from imgcr.bench import local_cluster, tune_malloc
+
+    with local_cluster(1) as cluster, Client(cluster) as client:
+        seen = client.run(lambda: __import__("dask").config.get("distributed.worker.profile.enabled"))
+        tuned = client.run(tune_malloc)
+    assert all(enabled is False for enabled in seen.values()), seen
+    assert all(tuned.values()), tuned
+    on_local = bench([folder], CODECS, QUALITIES, ("psnr", "ssim"), scheduler="local:2")
+    assert strip_timing(on_local) == strip_timing(sequential)
+
+
 def test_rerun_is_served_from_the_cache(folder, sequential):
     again = bench([folder], CODECS, QUALITIES, ("psnr", "ssim"))
     assert all(r["cached"] for r in again["records"])
