@@ -65,6 +65,8 @@ def test_compare_tab_as_a_new_user(browser, app_server, tmp_path, photo):
     fits = pg.evaluate("() => { const t = document.querySelector('#summary table');"
                        " return [t.scrollWidth, t.parentElement.clientWidth]; }")
     assert fits[0] <= fits[1] + 2, fits  # every default column is on screen, no sideways scrolling
+    pg.evaluate("window.scrollTo(0, 0)")
+    pg.screenshot(path=str(shots(tmp_path) / "tab_compare.png"))
     # switch the view: the slider's right image changes
     pg.wait_for_function("() => document.querySelectorAll('#slider img').length === 2", timeout=30_000)
     before = pg.locator("#slider img").nth(1).get_attribute("src")
@@ -95,21 +97,40 @@ def test_compare_tab_as_a_new_user(browser, app_server, tmp_path, photo):
                        "[...r.querySelectorAll('[role=gridcell]')].map(c => c.innerText.trim()))")
     row = next(r for r in rows if "WebP" in r)
     assert str(got.stat().st_size) in [c.replace(",", "") for c in row], (row, got.stat().st_size)
-    pg.screenshot(path=str(shots(tmp_path) / "tab_compare.png"), full_page=False)
+    pg.locator("#zoom-panel").scroll_into_view_if_needed()
+    pg.screenshot(path=str(shots(tmp_path) / "compare_zoom.png"))
     assert not errors, errors
     pg.close()
 
 
-def test_restore_tab(browser, app_server, tmp_path, weights_dir):
+def download(pg, tmp_path, container: str, name_part: str) -> Path:
+    """Click the download link of the file whose name contains ``name_part``; returns the saved file."""
+    link = pg.locator(f"{container} tr", has_text=name_part).locator("a").first
+    with pg.expect_download(timeout=30_000) as info:
+        link.click()
+    got = tmp_path / info.value.suggested_filename
+    info.value.save_as(got)
+    return got
+
+
+def test_restore_tab(browser, app_server, tmp_path, weights_dir, photo):
     pg, errors = open_page(browser, app_server)
     pg.get_by_role("tab", name="Restore").click()
     pg.wait_for_selector("#restore-run", timeout=30_000)
-    pg.get_by_label("Run on a crop").check()
+    src = tmp_path / "mine.png"
+    Image.fromarray(photo[:160, :200]).save(src)
+    pg.set_input_files("#restore-upload input[type=file]", str(src))
+    pg.wait_for_selector("#restore-upload >> text=mine.png", timeout=30_000)
     pg.click("#restore-run")
     wait_text(pg, "#restore-table", "DnCNN-3")
     text = pg.inner_text("#restore-table")
     assert "degraded (jpeg:10)" in text and re.search(r"DnCNN-3[^\n]*\s\+?\d+\.\d+", text)
+    assert "mine.png" in pg.inner_text("#restore-status")
     assert pg.locator("#restore-slider img").count() == 2
+    got = download(pg, tmp_path, "#restore-files", "mine_dncnn3")
+    with Image.open(got) as im:  # the restored image itself, lossless, at the input's size
+        assert im.format == "PNG" and im.size == (200, 160)
+    pg.evaluate("window.scrollTo(0, 0)")
     pg.screenshot(path=str(shots(tmp_path) / "tab_restore.png"))
     assert not errors, errors
     pg.close()
@@ -123,10 +144,16 @@ def test_benchmark_and_learn_tabs(browser, app_server, tmp_path):
     pg.click("#bench-run")
     pg.wait_for_selector("#rd-plot .js-plotly-plot .scatterlayer .trace", timeout=240_000)
     assert "dB" in pg.inner_text("#bd-table")  # the BD columns carry units
+    import json
+
+    doc = json.loads(download(pg, tmp_path, "#bench-files", "results").read_text())
+    assert f"{len(doc['records'])} records" in pg.inner_text("#bench-status")
+    pg.locator("#bench-status").scroll_into_view_if_needed()
     pg.screenshot(path=str(shots(tmp_path) / "tab_benchmark.png"))
     pg.get_by_role("tab", name="Learn: how JPEG works").click()
     pg.click("#learn-show")
     pg.wait_for_selector("#learn-block >> text=Zig-zag scan", timeout=60_000)
+    pg.evaluate("window.scrollTo(0, 0)")
     pg.screenshot(path=str(shots(tmp_path) / "tab_learn.png"))
     assert not errors, errors
     pg.close()

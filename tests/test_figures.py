@@ -71,3 +71,15 @@ def test_restore_tab_saves_a_figure(tmp_path, photo):
     assert sheet.shape[0] == 64 + n_lines * (figures.FONT_PX + 4) + 8 + 2 * g
     assert state["captions"]["degraded"][0] == "degraded (noise:25)" and "PSNR" in state["captions"]["nlmeans"][1]
     assert np.array_equal(sheet[g : g + 64, g : g + 64], photo[:64, :64])  # the original, first, at 1:1
+
+
+def test_bar_charts_use_the_nearest_measured_setting():
+    from imgcr import plots
+
+    recs = [{"codec": "jpeg", "quality": q, "bytes": 1000 * q, "bpp": q / 10, "ratio": 100 / q, "encode_ms": 1.0,
+             "decode_ms": 1.0, "psnr": 20 + q / 10} for q in (30, 60, 90)]
+    recs.append({"codec": "png", "quality": None, "bytes": 500_000, "bpp": 8.0, "ratio": 3.0, "encode_ms": 5.0,
+                 "decode_ms": 2.0, "psnr": None})
+    table = plots.at_setting(recs, 75)
+    assert table["jpeg"]["bytes"] == 60_000 and table["png"]["bytes"] == 500_000  # 60 is nearest to 75 (tie -> lower)
+    assert plots.at_setting(recs, 80)["jpeg"]["bytes"] == 90_000

@@ -153,17 +153,16 @@ def build() -> None:
                 gr.Markdown(glossary.lines(["BD-rate", "BD-PSNR", "bpp", "PSNR dB", "SSIM", "MS-SSIM", "LPIPS", "Encode ms",
                                             "Decode ms"]) + "\n- **Overlap**: the share of the two curves' quality ranges "
                             "that overlap; BD figures only average over that part, so a small overlap is a weak comparison.")
-            rd = gr.Plot(label="Rate-distortion", elem_id="rd-plot")
+            rd = gr.Plot(label="Rate-distortion", elem_id="rd-plot", show_label=False)
             files = gr.File(label="Results (JSON, CSV), the RD curves' data (CSV), and every chart in one page "
                             "(HTML, with PNG and SVG buttons per chart; the camera icon on a chart here saves a PNG)",
-                            file_count="multiple")
-            with gr.Row():
-                size = gr.Plot(label="Size and ratio")
-                timing = gr.Plot(label="Encode / decode time")
-            with gr.Row():
-                quality = gr.Plot(label="Quality bars")
-                heat = gr.Plot(label="Formats x metrics")
-            tvq = gr.Plot(label="Time vs setting")
+                            file_count="multiple", elem_id="bench-files")
+            # full width, one under another: each chart's title says what it is (no label drawn over it)
+            size = gr.Plot(label="Size and ratio", show_label=False, elem_id="size-plot")
+            timing = gr.Plot(label="Encode / decode time", show_label=False)
+            quality = gr.Plot(label="Quality bars", show_label=False, elem_id="quality-plot")
+            heat = gr.Plot(label="Formats x metrics", show_label=False)
+            tvq = gr.Plot(label="Time vs setting", show_label=False)
     state = gr.State(time_to_live=SESSION_TTL_S)
     charts = [table, rd, size, timing, quality, heat, tvq]
     run.click(run_bench, [uploads, source, codecs, qualities, metric_ids, workers, anchor, rd_metric, setting],

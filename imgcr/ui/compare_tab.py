@@ -341,7 +341,7 @@ def build(demo: gr.Blocks | None = None) -> None:
                                      wrap=True, max_chars=60, pinned_columns=1)
             with gr.Accordion("What the numbers mean", open=False, elem_id="compare-glossary"):
                 gr.Markdown(glossary.lines(COLUMNS))
-            bars = gr.Plot(label="At a glance: size and quality per codec", elem_id="compare-bars")
+            bars = gr.Plot(label="At a glance: size and quality per codec", elem_id="compare-bars", show_label=False)
             slider = gr.ImageSlider(label="Left vs right (drag the handle)", format="png", type="numpy",
                                     elem_id="slider", max_height=700)
             with gr.Row():

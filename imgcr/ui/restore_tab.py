@@ -366,7 +366,7 @@ def build() -> None:
                 s1 = gr.ImageSlider(label="Degraded vs restored", format="png", type="numpy", elem_id="restore-slider")
                 s2 = gr.ImageSlider(label="Original vs restored", format="png", type="numpy")
             gallery = gr.Gallery(label="All restored results", format="png", columns=3, elem_id="restore-gallery")
-            files = gr.File(label="Degraded and restored images (PNG)", file_count="multiple")
+            files = gr.File(label="Degraded and restored images (PNG)", file_count="multiple", elem_id="restore-files")
             with gr.Row():
                 fig_size = gr.Dropdown([64, 128, 256, 384, 512], value=256, label="Figure region px")
                 fig_x = gr.Slider(0, 100, value=50, step=1, label="Figure region x %")
