@@ -16,6 +16,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import threading
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -90,9 +91,19 @@ def require(spec: WeightFile, progress: Callable[[int, int], None] | None = None
     path = find(spec)
     if path is not None:
         return path
-    if config.allow_downloads() and fetchable(spec):
-        return fetch(spec, progress=progress)
-    raise WeightsError(missing_message(spec))
+    if not (config.allow_downloads() and fetchable(spec)):
+        raise WeightsError(missing_message(spec))
+    with _fetch_lock(spec.id):  # two first users of one model download it once
+        return find(spec) or fetch(spec, progress=progress)
+
+
+_locks: dict[str, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def _fetch_lock(key: str) -> threading.Lock:
+    with _locks_guard:
+        return _locks.setdefault(key, threading.Lock())
 
 
 def remote_size(url: str, timeout: float = 10.0) -> int | None:
@@ -155,8 +166,10 @@ def _from_hub(spec: WeightFile, progress: Callable[[int, int], None] | None) -> 
         raise WeightsError(f"{spec.id}: {where} failed its sha256 check (got {digest[:16]}...); nothing was kept")
     target = config.cache_dir() / "weights" / name
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".part")
-    tmp.unlink(missing_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=target.parent, suffix=".part")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    tmp.unlink()
     try:
         os.link(got.resolve(), tmp)  # the Hub cache keeps the bytes once; a copy when linking is not possible
     except OSError:

@@ -203,3 +203,25 @@ def test_download_box_says_how_big_an_unpinned_file_is(server, monkeypatch):
     assert "2.5 MB" in text and "no sha256" in text and "Apache-2.0" in text
     monkeypatch.setitem(catalog.CATALOG, "fbcnn-color", replace(real, weights=replace(real.weights, url=f"{base}/gone.pth")))
     assert "size unknown" in download_info("fbcnn-color")
+
+
+def test_two_first_users_download_once(hub):
+    import threading
+
+    payload = os.urandom(300_000)
+    _publish(hub, "toy/model.pth", payload)
+    got, errors = [], []
+
+    def first_use():
+        try:
+            got.append(weights.require(spec_for(payload)))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=first_use) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(set(got)) == 1 and got[0].read_bytes() == payload
+    assert len(hub.gets()) == 1  # one download for four concurrent first uses
