@@ -145,7 +145,8 @@ def main() -> None:
         stop_app(proc)
     recs = out["records"]
     lines = [f"{args.users} concurrent gradio_client users for {args.seconds:.0f} s against `python app.py` "
-             f"(concurrency 2 per event, models 1 shared limit of 2 on CPU), 192x256 crops; "
+             f"(default settings: 2 requests per event at once, model runs under one shared limit of 2 on CPU), "
+             f"192x256 crops of the CC0 samples, a random mix of settings; "
              f"{platform.machine()}, {os.cpu_count()} cores",
              "", "| endpoint | calls | failed | p50 s | p95 s | alone s | mean queue wait s |", "|---|---|---|---|---|---|---|"]
     for kind in ("compare", "restore", "bench"):
