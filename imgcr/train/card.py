@@ -80,6 +80,10 @@ def summary_markdown(card: dict[str, Any]) -> str:
              f"- trained {card.get('steps')} steps in {card.get('wall_seconds', 0) / 60:.0f} min "
              f"({card.get('steps_per_second')} steps/s) on {hw.get('gpu') or hw.get('cpu', '?')}, "
              f"{hw.get('threads')} thread(s); torch {card.get('torch')}; best step {card.get('best_step')}"]
+    before = card.get("init_card")
+    if before:  # fine-tuned: the run it started from, so the total training is on the card
+        lines.append(f"- fine-tuned from {card.get('init')}: {before.get('steps')} steps, "
+                     f"{before.get('wall_seconds', 0) / 60:.0f} min before this run (sha256 {str(before.get('sha256'))[:12]}...)")
     data = card.get("data", {})
     lines.append("- data: " + ", ".join(f"{k} ({v['images']} images, sha256 {v['sha256'][:12]}...)"
                                          for k, v in data.get("train", {}).items()))
