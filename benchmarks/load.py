@@ -167,7 +167,10 @@ def main() -> None:
     if args.write:
         from docs_block import write_block
 
-        write_block(args.write, "load", text)
+        if "## Load" not in args.write.read_text():
+            with open(args.write, "a") as fh:
+                fh.write("\n## Load (`benchmarks/load.py`)\n")
+        write_block(args.write, "load", lines[0], "\n".join(lines[2:]))
 
 
 if __name__ == "__main__":

@@ -138,8 +138,12 @@ def study_table(res: dict) -> str:
         card = cards.read(_card_path(m))
         a, b = res[f"{m}|LIVE1|10"], res[f"{m}|LIVE1|30"]
         label = get_model(m).label if m in STUDY else "(c') the same U-Net given more time: the shipped jpeg-unet-color"
-        rows.append(f"| {label} | {card['parameters'] / 1e6:.2f} M | {card['wall_seconds'] / 60:.1f} min | "
-                    f"{card['steps']} | {card['steps_per_second']:.2f} | {a['psnr']:.2f} / {a['ssim']:.4f} | "
+        before = card.get("init_card") or {}  # a fine-tuned model: count the run it started from too
+        seconds = card["wall_seconds"] + (before.get("wall_seconds") or 0)
+        steps = card["steps"] + (before.get("steps") or 0)
+        runs = " (2 runs)" if before else ""
+        rows.append(f"| {label} | {card['parameters'] / 1e6:.2f} M | {seconds / 60:.1f} min{runs} | "
+                    f"{steps} | {steps / seconds:.2f} | {a['psnr']:.2f} / {a['ssim']:.4f} | "
                     f"{b['psnr']:.2f} / {b['ssim']:.4f} |")
     return "\n".join(rows)
 

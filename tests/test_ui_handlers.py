@@ -19,6 +19,12 @@ def no_progress(*args, **kwargs):
     return None
 
 
+def px(path):
+    """The pixels of an image output (sent as a PNG file of its own)."""
+    assert str(path).endswith(".png")
+    return np.asarray(Image.open(path))
+
+
 def call(upload=None, sample=None, codecs=("jpeg", "png", "webp"), mode="Same setting (quality 0-100)", quality=75,
          target=30, metric_ids=("psnr", "ssim"), extra=""):
     return run_compare(upload, sample, list(codecs), mode, quality, target, list(metric_ids), extra,
@@ -40,7 +46,7 @@ def test_compare_with_a_sample():
     assert left["choices"] == [ORIGINAL, "JPEG", "PNG", "WebP"] and right["value"] == "JPEG"
     shown = np.asarray(Image.open(original))  # the original as its own lossless PNG file
     assert Path(original).suffix == ".png" and np.array_equal(shown, state["ref"])
-    assert np.array_equal(slider[0], shown) and not np.array_equal(slider[1], shown)
+    assert np.array_equal(px(slider[0]), shown) and not np.array_equal(px(slider[1]), shown)
     assert "astronaut" in status
 
 
@@ -92,13 +98,13 @@ def test_no_input_and_no_codec_are_user_errors():
 
 def test_views_difference_ssim_and_zoom():
     *_, state = call(sample=sample_names()[0], codecs=("jpeg", "png"))
-    same = render_view(state, ORIGINAL, "PNG", "Difference (amplified)", False, 50, 50, 256, 1)
+    same = [px(p) for p in render_view(state, ORIGINAL, "PNG", "Difference (amplified)", False, 50, 50, 256, 1)]
     assert same[0].max() == 0 and same[1].max() == 0  # lossless: black error map
-    diff = render_view(state, ORIGINAL, "JPEG", "Difference (amplified)", False, 50, 50, 256, 1)
+    diff = [px(p) for p in render_view(state, ORIGINAL, "JPEG", "Difference (amplified)", False, 50, 50, 256, 1)]
     assert diff[1].max() > 0
-    heat = render_view(state, "JPEG", "PNG", "SSIM map", False, 50, 50, 256, 1)
+    heat = [px(p) for p in render_view(state, "JPEG", "PNG", "SSIM map", False, 50, 50, 256, 1)]
     assert heat[1].min() == 255 and heat[0].min() < 255
-    crop = render_view(state, ORIGINAL, "JPEG", "Images", True, 0, 0, 64, 4)
+    crop = [px(p) for p in render_view(state, ORIGINAL, "JPEG", "Images", True, 0, 0, 64, 4)]
     assert crop[0].shape == (64, 64, 3)  # real pixels: magnification is the browser's nearest-neighbour job
     assert np.array_equal(crop[0], state["images"][ORIGINAL][:64, :64])
     assert render_view(None, ORIGINAL, "JPEG", "Images", False, 0, 0, 64, 1) is None
@@ -238,6 +244,7 @@ def test_each_side_of_the_slider_gets_its_own_setting():
     *_, state = call(sample=sample_names()[0], codecs=("jpeg", "webp"))
     state2, left, right, pair = reencode_side(state, ORIGINAL, "WebP", "right", 20, progress=no_progress)
     assert right["value"] == "WebP @ 20" and "WebP @ 20" in right["choices"] and left["value"] == ORIGINAL
+    pair = [px(p) for p in pair]
     assert np.array_equal(pair[0], state["ref"]) and not np.array_equal(pair[1], state["images"]["WebP"])
     assert psnr(state["ref"], pair[1]) < psnr(state["ref"], state["images"]["WebP"])  # q20 is worse than q75
     assert "WebP @ 20" not in state["images"]  # the old state is not mutated

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import gradio as gr
+import numpy as np
 
 from imgcr.errors import ImgcrError
 from imgcr.images import LoadedImage, load_image
@@ -87,3 +88,24 @@ def on_gpu(fn):
     except ImportError:
         return fn
     return spaces.GPU(fn)
+
+
+def png_files(*images):
+    """Images as lossless PNG files of their own, for image outputs.
+
+    Gradio saves a returned array under a path named by its content, writing it in place; two requests
+    (or two components) showing the same pixels at once then write one file while a browser reads it, and
+    the browser gets a truncated image (seen in the load benchmark). Files returned by path are copied into
+    Gradio's cache atomically. None stays None."""
+    from PIL import Image
+
+    folder = output_folder()
+    out = []
+    for i, px in enumerate(images):
+        if px is None:
+            out.append(None)
+            continue
+        path = folder / f"view{i}.png"
+        Image.fromarray(np.ascontiguousarray(px)).save(path, compress_level=1)
+        out.append(str(path))
+    return tuple(out)

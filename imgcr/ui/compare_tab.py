@@ -16,7 +16,15 @@ from imgcr.codecs import DEFAULT_CODECS, REGISTRY, parse_options
 from imgcr.pipeline import CodecResult, compare
 from imgcr.samples import sample_names
 from imgcr.search import Target
-from imgcr.ui.common import SESSION_TTL_S, clear_on, link_upload_and_sample, load_input, output_folder, user_errors
+from imgcr.ui.common import (
+    SESSION_TTL_S,
+    clear_on,
+    link_upload_and_sample,
+    load_input,
+    output_folder,
+    png_files,
+    user_errors,
+)
 from imgcr.ui.present import ADVANCED
 
 MODES = {
@@ -149,7 +157,7 @@ def run_compare(
              "settings": {"mode": mode, "metrics": list(metric_ids or ()), "options": options}}
     status = _status(image, results, target)
     right = names[1] if len(names) > 1 else ORIGINAL
-    slider = (image.pixels, state["images"][right])
+    slider = (str(original_png), png_files(state["images"][right])[0])
     full = results_table(results)
     return (
         str(original_png),
@@ -217,7 +225,7 @@ def render_view(state, left: str, right: str, view: str, zoom: bool, cx: float, 
     pair = [views.render(ref, images[name], view) for name in (left, right)]
     if zoom:
         pair = [views.crop(img, cx, cy, int(size)) for img in pair]
-    return tuple(np.ascontiguousarray(p) for p in pair)
+    return png_files(*pair)
 
 
 @user_errors
@@ -287,7 +295,7 @@ def reencode_side(state, left: str, right: str, which: str, quality: float, prog
                  "codecs": {**state["codecs"], label: codec}}
     left, right = (label, right) if which == "left" else (left, label)
     names = list(state["images"])
-    pair = (state["images"][left], state["images"][right])
+    pair = png_files(state["images"][left], state["images"][right])
     return state, gr.update(choices=names, value=left), gr.update(choices=names, value=right), pair
 
 

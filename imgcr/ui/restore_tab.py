@@ -23,6 +23,7 @@ from imgcr.ui.common import (
     load_input,
     on_gpu,
     output_folder,
+    png_files,
     user_errors,
 )
 from imgcr.ui.present import ADVANCED
@@ -212,8 +213,8 @@ def _pairs(state, model_id):
     restored = state["restored"][model_id]
     degraded = _fit(state["degraded"], restored)
     original = state["original"]
-    s2 = (original, restored) if original is not None and original.shape == restored.shape else None
-    return (degraded, restored), s2
+    s2 = png_files(original, restored) if original is not None and original.shape == restored.shape else None
+    return png_files(degraded, restored), s2
 
 
 @user_errors
