@@ -40,10 +40,11 @@ TERMS: dict[str, Term] = {t.name: t for t in (
     Term("Decode ms", "milliseconds", "lower", "wall-clock time to read the file back to pixels (for compress-then-restore, "
          "the model's time included)."),
     Term("Target", "", "", "for equal-size / equal-quality modes: how close the bisected quality setting came (met = within 3 %)."),
-    Term("ΔPSNR", "decibels", "higher", "restored minus degraded PSNR: what the model added."),
-    Term("ΔSSIM", "", "higher", "restored minus degraded SSIM."),
-    Term("ΔLPIPS", "", "lower", "restored minus degraded LPIPS: negative means perceptually closer to the original."),
-    Term("Seconds", "s", "lower", "the model's run time on this machine (CPU or GPU, shown in Device)."),
+    Term("ΔPSNR", "decibels", "higher", "restored minus baseline PSNR: what the model added. The baseline is the degraded "
+         "image, or for super-resolution its bicubic upscale (the row marked 'baseline for Δ')."),
+    Term("ΔSSIM", "", "higher", "restored minus baseline SSIM."),
+    Term("ΔLPIPS", "", "lower", "restored minus baseline LPIPS: negative means perceptually closer to the original."),
+    Term("Seconds", "s", "lower", "the model's run time on this machine (CPU or GPU, shown in Device), loading excluded."),
     Term("BD-rate", "%", "lower", "Bjøntegaard delta rate: the average bitrate difference against the anchor codec at equal "
          "quality over the overlapping range; -30 % = 30 % fewer bytes for the same PSNR."),
     Term("BD-PSNR", "decibels", "higher", "Bjøntegaard delta PSNR: the average quality gain at equal bitrate."),

@@ -212,3 +212,7 @@ def test_time_estimate_follows_the_input_size_and_what_was_measured():
     restore_tab.learn_speed("realesr-animevideov3", 128 * 128, 0.5)  # measured: 0.5 s for 128x128
     assert restore_tab.estimate_seconds(["realesr-animevideov3"], 512, 512, "down:4") == pytest.approx(0.5)
     restore_tab._MEASURED.pop("realesr-animevideov3", None)
+    # VDSR refines the bicubic upscale: learnt and estimated on the same (original-size) pixels
+    restore_tab.learn_speed("vdsr", restore_tab.input_pixels("vdsr", 256, 256, 4), 2.0)
+    assert restore_tab.estimate_seconds(["vdsr"], 256, 256, "down:4") == pytest.approx(2.0)
+    restore_tab._MEASURED.pop("vdsr", None)

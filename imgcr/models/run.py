@@ -62,10 +62,12 @@ def restore(pixels: np.ndarray, spec: ModelSpec, sigma: float | None = None, sca
     from imgcr.models.loader import POOL
 
     with POOL.use(spec, device) as model:  # leased: not evicted while it runs
+        t0 = time.perf_counter()  # the run, not the first load (its time is the model's, not this image's)
         out = _run_model(model, pixels, spec, sigma, out_scale, tile, progress, notes)
+        seconds = time.perf_counter() - t0
     if spec.needs_sigma:
         notes.append(f"noise level σ={sigma if sigma is not None else 25.0:g}")
-    return Restored(out, time.perf_counter() - t0, model.device, tuple(notes))
+    return Restored(out, seconds, model.device, tuple(notes))
 
 
 def _run_model(model, pixels, spec: ModelSpec, sigma, out_scale: int, tile, progress, notes: list[str]) -> np.ndarray:

@@ -104,13 +104,17 @@ def estimate_seconds(model_ids: list[str], width: int, height: int, chain: str |
         factor = 1
     total = 0.0
     for mid in model_ids:
-        spec = get_model(mid)
-        pixels = (width // factor) * (height // factor)
-        if spec.arch == "VDSR":
-            pixels = width * height
-        rate = _MEASURED.get(mid, CPU_S_PER_MP.get(spec.arch, 0.0))
-        total += pixels / 1e6 * rate
+        rate = _MEASURED.get(mid, CPU_S_PER_MP.get(get_model(mid).arch, 0.0))
+        total += input_pixels(mid, width, height, factor) / 1e6 * rate
     return total
+
+
+def input_pixels(model_id: str, width: int, height: int, factor: int) -> int:
+    """Pixels a model processes for a ``width`` x ``height`` original degraded by a ``factor`` downscale:
+    the degraded image, except VDSR, which refines its bicubic upscale (the original's size)."""
+    if get_model(model_id).arch == "VDSR":
+        return width * height
+    return (width // factor) * (height // factor)
 
 
 def _row(label, m, base, run=None):
@@ -150,9 +154,10 @@ def run_restore_ui(upload, sample, chain, seed, model_ids, sigma, scale, crop, c
         rows.append(_row(f"{rep.baseline_label} (baseline for Δ)", rep.baseline_metrics, None))
     rows += [_row(r.label, r.metrics, rep.baseline_metrics, r) if not r.error else [r.label] + [None] * 8 + [r.error]
              for r in rep.runs]
-    for r in rep.runs:
+    factor = image.width // max(rep.degraded.shape[1], 1) or 1
+    for r in rep.runs:  # what the next estimate uses, counted the way estimate_seconds counts
         if r.pixels is not None and r.seconds and not r.cached:
-            learn_speed(r.model, rep.degraded.shape[1] * rep.degraded.shape[0], r.seconds)
+            learn_speed(r.model, input_pixels(r.model, image.width, image.height, factor), r.seconds)
     table = pd.DataFrame(rows, columns=COLUMNS)
     folder = output_folder()
     stem = Path(image.name).stem or "image"
