@@ -113,6 +113,13 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", action="store_true")
     ev.set_defaults(func=_eval)
 
+    dc = sub.add_parser("decode", help="decode any file imgcr writes (learned .icr or classical) to a PNG")
+    dc.add_argument("file", type=Path)
+    dc.add_argument("-o", "--out", type=Path, required=True, help="output PNG")
+    dc.add_argument("--codec", help="decode with this codec instead of the one the file's signature names "
+                                    "(e.g. jpeg+dncnn3 for a compress-then-restore JPEG)")
+    dc.set_defaults(func=_decode)
+
     k = sub.add_parser("codecs", help="list codecs and whether they are available")
     k.add_argument("--json", action="store_true")
     k.set_defaults(func=_codecs)
@@ -357,9 +364,30 @@ def _codecs(args) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
+    wid, wkind = max(len(r["id"]) for r in rows) + 2, max(len(r["kind"]) for r in rows) + 2
     for r in rows:
         state = "ok" if r["available"] else f"unavailable: {r['reason']}"
-        print(f"{r['id']:<11}{r['kind']:<10}{r['library']}  [{state}]")
+        print(f"{r['id']:<{wid}}{r['kind']:<{wkind}}{r['library']}  [{state}]")
+    return 0
+
+
+def _decode(args) -> int:
+    """Decode FILE to exactly the pixels the app reported for it, written losslessly as PNG."""
+    from PIL import Image
+
+    from imgcr.codecs import get_codec
+    from imgcr.codecs.sniff import codec_for_bytes
+
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        raise ImgcrError(f"{args.file}: cannot read ({exc.strerror or exc})") from None
+    codec = get_codec(args.codec or codec_for_bytes(data))
+    pixels = codec.decode(data)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(pixels).save(args.out, format="PNG")
+    h, w = pixels.shape[:2]
+    print(f"{args.file}: {codec.id}, {w}x{h}, {len(data)} bytes ({len(data) * 8 / (w * h):.3f} bpp) -> {args.out}")
     return 0
 
 

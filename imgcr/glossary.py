@@ -95,5 +95,6 @@ AUTOENCODER = """**How a learned (autoencoder) codec differs**: a neural encoder
 images; its output (the latent) is quantised to integers and entropy-coded with a learned probability model
 (the bytes are what that model predicts is likely); a neural decoder maps the latent back to pixels. It is
 trained end to end for rate + λ·distortion, and it has no blocks: its artifacts are blur and smeared texture,
-not squares.
+not squares. Try it: imgcr's own `ae-hyperprior` is in the Compare tab's codec list; its file (`.icr`) holds the
+coded latents, and the picture shown is that file decoded.
 """

@@ -22,13 +22,16 @@ def _label(codec: str) -> str:
 
 def rd_figure(records: Sequence[dict], metric: str = "psnr", image: str | None = None,
               extra: dict[str, list[dict]] | None = None) -> go.Figure:
-    """bpp vs ``metric``, one curve per codec (averaged at equal setting unless ``image`` is given)."""
+    """bpp vs ``metric``, one curve per codec (averaged at equal setting unless ``image`` is given).
+
+    ``extra`` curves (e.g. published reference points) are drawn dashed, after the measured ones."""
     spec = metrics.get_metric(metric)
     fig = go.Figure()
     all_curves = {**curves(records, metric, image), **(extra or {})}
     for codec, pts in all_curves.items():
         fig.add_trace(go.Scatter(
             x=[p["bpp"] for p in pts], y=[p["value"] for p in pts], mode="lines+markers", name=_label(codec),
+            line={"dash": "dash"} if extra and codec in extra else None,
             customdata=[[p["quality"] if p["quality"] is not None else "lossless", p["images"]] for p in pts],
             hovertemplate=(f"<b>{_label(codec)}</b><br>setting %{{customdata[0]}}<br>%{{x:.4f}} bpp<br>"
                            f"{spec.label}: %{{y:.4f}}<br>images: %{{customdata[1]}}<extra></extra>"),

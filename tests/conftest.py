@@ -132,3 +132,15 @@ def app_server(tmp_path_factory):
     proc, url = start_app(env, log)
     yield url
     stop_app(proc)
+
+
+@pytest.fixture
+def tiny_data(tmp_path, photo) -> Path:
+    """Four small crops of the photo in a folder: training data for a few steps."""
+    from PIL import Image
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for i in range(4):
+        Image.fromarray(np.ascontiguousarray(photo[i * 90 : i * 90 + 96, 100 : 196 + i * 20])).save(folder / f"im{i}.png")
+    return folder

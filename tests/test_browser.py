@@ -75,6 +75,8 @@ def test_learn_tab_click_a_block_and_see_its_coefficients(page):
     first = page.inner_text("#learn-block")
     assert "Block (32, 32) of Y" in first  # the centre block of the 512 px sample
     img = page.locator("#learn-image img")
+    page.wait_for_function("() => { const i = document.querySelector('#learn-image img');"
+                           " return i && i.complete && i.naturalWidth > 0; }", timeout=30_000)  # the PNG has loaded
     box = img.bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.1, box["y"] + box["height"] * 0.1)
     page.wait_for_function("(t) => !document.querySelector('#learn-block').innerText.includes(t)", arg="Block (32, 32)",

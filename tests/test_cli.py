@@ -36,7 +36,7 @@ def test_codecs_json():
     assert {"jpeg", "png", "jpeg2000", "webp", "avif", "jpegxl"} <= ids
     for r in rows:
         assert set(r) >= {"id", "kind", "available", "reason", "library"}
-        assert r["kind"] in ("classical", "compress+restore")
+        assert r["kind"] in ("classical", "compress+restore", "learned")
         assert (r["reason"] is None) == r["available"]
 
 

@@ -27,7 +27,7 @@ def test_registry_has_the_six_cli_ids_and_all_are_available_here():
     assert set(DEFAULT_CODECS) <= set(REGISTRY)
     for row in list_codecs():
         assert row["available"], row
-        assert row["kind"] in ("classical", "compress+restore")
+        assert row["kind"] in ("classical", "compress+restore", "learned")
         assert row["library"] and any(ch.isdigit() for ch in row["library"])
 
 

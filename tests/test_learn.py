@@ -67,6 +67,11 @@ def test_grid_and_error_views(photo):
     assert not err.any()
 
 
+def _png(path) -> np.ndarray:
+    assert str(path).endswith(".png")
+    return np.asarray(Image.open(path).convert("RGB"))
+
+
 def test_learn_tab_handlers(tmp_path, photo):
     import gradio as gr
 
@@ -75,13 +80,18 @@ def test_learn_tab_handlers(tmp_path, photo):
     path = tmp_path / "big.png"
     Image.fromarray(np.tile(photo, (2, 2, 1))).save(path)  # 1024 px: shown as its centre 768 px
     state, y, cb, cr, grid, err, regions, fig, block_md, summary = learn_tab.load_and_render(str(path), None, 20, "4:2:0", "Y", 8)
+    grid, y = _png(grid), _png(y)  # every picture goes out as a lossless PNG file of its own
     assert grid.shape == (768, 768, 3) and y.shape == (768, 768, 3) and "centre 768×768" in summary
+    crops = [_png(r[0]) for r in regions]
+    assert np.array_equal(_png(cb)[..., 0], _png(cb)[..., 1]) and crops[0].shape == crops[2].shape
+    assert not np.array_equal(crops[0], crops[2])  # 4:4:4 and 4:2:0 differ around the block
     assert [r[1].split(": ")[0] for r in regions] == ["4:4:4", "4:2:2", "4:2:0"] and "bytes" in regions[0][1]
     assert "Zig-zag scan" in block_md and len(fig.data) == 6
     evt = gr.SelectData(None, {"index": [17, 9], "value": None, "selected": True})
     state2, *outs = learn_tab.pick_block(state, 20, "4:2:0", "Y", 8, evt)
     assert state2["point"] == (17, 9) and "Block (2, 1) of Y" in outs[4]
-    assert tuple(outs[0][8, 16]) == (255, 220, 0) and tuple(outs[0][15, 23]) == (255, 220, 0)  # its outline, in yellow
+    shown = _png(outs[0])
+    assert tuple(shown[8, 16]) == (255, 220, 0) and tuple(shown[15, 23]) == (255, 220, 0)  # its outline, in yellow
     table = [[int(t) for t in row] for row in outs[3].data[2].text]
     data = ja.encode(state["pixels"], 20, "4:2:0")
     assert np.array_equal(np.array(table), ja.quant_tables(data)[0])

@@ -20,15 +20,6 @@ TINY = Recipe("tiny-unet", "a tiny U-Net for tests", "jpeg", "imgcr-UNet", {"in_
               warmup=2, val_every=12, val_qualities=(10,))
 
 
-@pytest.fixture
-def tiny_data(tmp_path, photo) -> Path:
-    folder = tmp_path / "data"
-    folder.mkdir()
-    for i in range(4):
-        Image.fromarray(np.ascontiguousarray(photo[i * 90 : i * 90 + 96, 100 : 196 + i * 20])).save(folder / f"im{i}.png")
-    return folder
-
-
 def _trainer(tmp_path, data, name="run", recipe=TINY, **kw) -> Trainer:
     t = Trainer(recipe, [str(data)], tmp_path / "out" / name, run_dir=tmp_path / "runs" / name, threads=1, workers=0,
                 progress=False, **kw)
@@ -150,15 +141,17 @@ def test_cli_lists_recipes_trains_and_draws_curves(tmp_path, tiny_data, capsys):
     out = tmp_path / "w" / "ae"
     assert main(["train", "jpeg-ae-color", "--data", str(tiny_data), "--out", str(out), "--run-dir", str(tmp_path / "r"),
                  "--steps", "3", "--batch", "2", "--patch", "32", "--val-every", "3", "--threads", "1", "--workers", "0",
-                 "--quiet"]) == 0
+                 "--quality", "25-45", "--quiet"]) == 0
     assert "3 steps" in capsys.readouterr().out
     card = json.loads(out.with_suffix(".json").read_text())
-    assert card["recipe"]["steps"] == 3 and card["arch"] == "imgcr-ConvAE"
+    assert card["recipe"]["steps"] == 3 and card["arch"] == "imgcr-ConvAE" and card["recipe"]["quality"] == [25, 45]
     html = tmp_path / "curves.html"
     assert main(["train-report", str(out.with_suffix(".json")), "--out", str(html)]) == 0
     assert "Validation PSNR" in html.read_text()
     assert main(["train", "jpeg-ae-color", "--data", str(tmp_path / "nope"), "--out", str(out)]) != 0
     assert "no such folder" in capsys.readouterr().err
+    assert main(["train", "jpeg-ae-color", "--data", str(tiny_data), "--out", str(out), "--quality", "50-20"]) == 2
+    assert "LO is above HI" in capsys.readouterr().err
 
 
 def test_wrong_architecture_or_truncated_weights_are_refused(tmp_path):
@@ -246,3 +239,29 @@ def test_unet_joins_compress_then_restore_at_equal_size(datasets):
     data = restored.encode(ref, settings)
     assert data == plain.encode(ref, plain.resolve(15))  # the same bytes: equal file size by construction
     assert metrics.psnr(ref, restored.decode(data)) > metrics.psnr(ref, plain.decode(data)) + 0.3
+
+
+def test_kill_stops_a_background_run_with_a_checkpoint_to_resume(tmp_path, tiny_data):
+    """SIGTERM (and SIGINT, even where a shell started the run with SIGINT ignored) saves last.pt and exits 130."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    run_dir = tmp_path / "runs"
+    cmd = [sys.executable, "-m", "imgcr", "train", "jpeg-ae-color", "--data", str(tiny_data), "--out",
+           str(tmp_path / "out" / "ae"), "--run-dir", str(run_dir), "--steps", "5000", "--patch", "32", "--batch", "2",
+           "--val-every", "5000", "--threads", "1", "--workers", "0", "--quiet"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    log = run_dir / "log.jsonl"
+    deadline = time.monotonic() + 120
+    while not (log.is_file() and log.read_text().strip()) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "checkpoint saved" in err
+    import torch
+
+    assert torch.load(run_dir / "last.pt", weights_only=True)["state"]["step"] >= 50

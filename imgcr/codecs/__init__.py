@@ -9,6 +9,7 @@ from imgcr.codecs.jpeg import JpegCodec
 from imgcr.codecs.jpeg2000 import Jpeg2000Codec
 from imgcr.codecs.jpegli import JpegliCodec
 from imgcr.codecs.jpegxl import JpegXlCodec
+from imgcr.codecs.learned import learned_codecs
 from imgcr.codecs.png import PngCodec
 from imgcr.codecs.restored import RestoredCodec
 from imgcr.codecs.webp import WebpCodec
@@ -34,6 +35,9 @@ REGISTRY: dict[str, Codec] = {
 # compress, then restore: the base codec's bytes, decoded and restored by a model
 _jpeg = REGISTRY["jpeg"]
 REGISTRY.update({c.id: c for c in (RestoredCodec(_jpeg, "dncnn3"), RestoredCodec(_jpeg, "jpeg-unet-color"))})
+
+# learned codecs: imgcr's own trained networks, entropy-coded into .icr files
+REGISTRY.update({c.id: c for c in learned_codecs()})
 
 DEFAULT_CODECS = ("jpeg", "png", "jpeg2000", "webp", "avif", "jpegxl")
 

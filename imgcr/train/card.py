@@ -87,9 +87,15 @@ def summary_markdown(card: dict[str, Any]) -> str:
     data = card.get("data", {})
     lines.append("- data: " + ", ".join(f"{k} ({v['images']} images, sha256 {v['sha256'][:12]}...)"
                                          for k, v in data.get("train", {}).items()))
-    if val.get("best_psnr") is not None:
+    if card.get("task") == "codec" and val.get("curve"):
+        best = next((r for r in val["curve"] if r["step"] == card.get("best_step")), val["curve"][-1])
+        points = ", ".join(f"{p['bpp']:.3f} bpp / {p['psnr']:.2f} dB" for p in best["by_value"].values())
+        lines.append(f"- validation (held-aside crops, estimated bits, real rounding) at each rate point: {points}")
+    elif val.get("best_psnr") is not None:
         lines.append(f"- validation (held-aside crops): {val['best_psnr']:.2f} dB; the JPEG input "
                      f"{val.get('baseline', {}).get('psnr', float('nan')):.2f} dB")
+    if card.get("notes"):
+        lines.append(f"- notes: {card['notes']}")
     evals = card.get("evaluation", {})
     if evals:
         lines.append("\n| evaluation | input PSNR | model PSNR | gain | model SSIM |\n|---|---|---|---|---|")

@@ -21,6 +21,7 @@ def register(sub) -> None:
     t.add_argument("--batch", type=int)
     t.add_argument("--patch", type=int, help="patch side for the whole run (replaces the recipe's patch schedule)")
     t.add_argument("--lr", type=float)
+    t.add_argument("--quality", metavar="LO-HI", help="the degradation's range, e.g. 20-50 (JPEG quality)")
     t.add_argument("--val-every", type=int)
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--device", default="auto", help="auto | cpu | cuda[:N]")
@@ -53,14 +54,15 @@ def _train(args) -> int:
     if args.steps is not None and args.minutes is None:
         recipe = recipe.with_overrides(minutes=0.0)
     recipe = recipe.with_overrides(steps=args.steps, minutes=args.minutes, batch=args.batch, patch=args.patch,
-                                   lr=args.lr, val_every=args.val_every)
+                                   lr=args.lr, val_every=args.val_every, quality=_range(args.quality))
     if args.patch is not None:  # an explicit side replaces the recipe's small-patches-first schedule
         recipe = recipe.with_overrides(patch_schedule=())
-    from imgcr.train.loop import Trainer
+    from imgcr.train.codec_loop import make_trainer
 
-    trainer = Trainer(recipe, args.data, args.out, run_dir=args.run_dir, val=args.val, seed=args.seed,
+    trainer = make_trainer(recipe, args.data, args.out, run_dir=args.run_dir, val=args.val, seed=args.seed,
                       device=args.device, threads=args.threads, workers=args.workers, resume=args.resume,
                       progress=not args.quiet, total_steps=args.steps if args.resume else None, init=args.init)
+    _stop_saves_a_checkpoint()
     try:
         card = trainer.run()
     except KeyboardInterrupt:
@@ -69,10 +71,43 @@ def _train(args) -> int:
         return 130
     best = card["validation"]["best_psnr"]
     base = card["validation"]["baseline"]["psnr"]
+    score = (f"validation PSNR {best:.2f} dB (input {base:.2f})" if base is not None
+             else f"validation loss {-best:.4f} (lower is better)")
     print(f"{card['id']}: {card['steps']} steps in {card['wall_seconds']:.0f} s ({card['steps_per_second']} steps/s); "
-          f"validation PSNR {best:.2f} dB (input {base:.2f}) at step {card['best_step']}; "
+          f"{score} at step {card['best_step']}; "
           f"wrote {trainer.out.with_suffix('.pt')} and {trainer.out.with_suffix('.json')}")
     return 0
+
+
+def _range(text: str | None) -> tuple[float, float] | None:
+    from imgcr.errors import ImgcrError
+
+    if text is None:
+        return None
+    lo, sep, hi = text.partition("-")
+    try:
+        out = (float(lo), float(hi if sep else lo))
+    except ValueError:
+        raise ImgcrError(f"--quality {text!r}: expected LO-HI, e.g. 20-50") from None
+    if out[0] > out[1]:
+        raise ImgcrError(f"--quality {text!r}: LO is above HI")
+    return out
+
+
+def _stop_saves_a_checkpoint() -> None:
+    """SIGTERM (``kill``) stops a run as Ctrl-C does, saving a checkpoint; SIGINT works even when the run was
+    started in the background (a non-interactive shell starts background jobs with SIGINT ignored)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def _interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _report(args) -> int:

@@ -132,6 +132,8 @@ class PatchDataset:
         k = int(rng.integers(8))
         clean = np.rot90(clean, k % 4)
         clean = np.ascontiguousarray(clean[:, ::-1] if k >= 4 else clean)
+        if self.recipe.degradation == "none":  # a codec learns to reproduce the clean patch
+            return to_tensor_layout(clean, self.recipe.colour), to_tensor_layout(clean, self.recipe.colour)
         lo, hi = self.recipe.quality
         value = float(rng.integers(int(lo), int(hi) + 1))
         degraded = degrade(clean, [Step(self.recipe.degradation, value)], seed=int(rng.integers(1 << 31)))
@@ -141,11 +143,13 @@ class PatchDataset:
 def validation_pairs(images: list[TrainImage], recipe, side: int = 256) -> list[tuple[str, float, np.ndarray, np.ndarray]]:
     """Fixed (name, value, degraded, clean) pairs: a centre crop of each held-aside image at each value."""
     pairs = []
+    values = recipe.val_qualities if recipe.degradation != "none" else (0.0,)
     for im in images:
         h, w = im.pixels.shape[:2]
         s = min(side, h - h % 16, w - w % 16)
         y, x = (h - s) // 2, (w - s) // 2
         clean = np.ascontiguousarray(im.pixels[y : y + s, x : x + s])
-        for value in recipe.val_qualities:
-            pairs.append((im.name, float(value), degrade(clean, [Step(recipe.degradation, float(value))], seed=0), clean))
+        for value in values:
+            degraded = clean if recipe.degradation == "none" else degrade(clean, [Step(recipe.degradation, float(value))], seed=0)
+            pairs.append((im.name, float(value), degraded, clean))
     return pairs

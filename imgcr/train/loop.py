@@ -320,8 +320,9 @@ class Trainer:
         s.val_curve.append(row)
         log.write(json.dumps({"val": row}) + "\n")
         log.flush()
-        if score["psnr"] > s.best_psnr:
-            s.best_psnr, s.best_step = score["psnr"], s.step
+        objective = score.get("objective", score["psnr"])  # higher is better: PSNR, or minus the RD loss for codecs
+        if objective > s.best_psnr:
+            s.best_psnr, s.best_step = objective, s.step
             self.export()
         self.save_checkpoint()
         self.write_card(finished=s.step >= s.total)
@@ -371,4 +372,6 @@ class Trainer:
 
 def train(recipe: Recipe, data: Sequence[str], out: str | Path, **kwargs) -> dict[str, Any]:
     """Train ``recipe`` on ``data`` and write ``out``.pt / ``out``.json; returns the card."""
-    return Trainer(recipe, data, out, **kwargs).run()
+    from imgcr.train.codec_loop import make_trainer
+
+    return make_trainer(recipe, data, out, **kwargs).run()

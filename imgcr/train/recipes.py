@@ -21,7 +21,8 @@ class Recipe:
 
     Attributes:
         name: the id on the command line.
-        task: what the model learns (``jpeg``: JPEG artifact removal).
+        task: what the model learns (``jpeg``: JPEG artifact removal; ``codec``: a learned codec, trained on
+            ``lambda * 255^2 * MSE + bpp``; its degradation is ``none``).
         arch: a key of :data:`imgcr.models.nets.ARCHS`.
         arch_kwargs: the architecture's hyper-parameters.
         colour: ``rgb`` (3 channels) or ``gray`` (1 channel, Y of the image).
@@ -93,6 +94,27 @@ RECIPES: dict[str, Recipe] = {
                {"in_nc": 3, "width": 64, "n_conv": 12}, minutes=_STUDY_MINUTES, val_every=100),
         Recipe("jpeg-unet-color-study", f"(c) the U-Net: {_STUDY}", "jpeg", "imgcr-UNet", {"in_nc": 3, **_UNET},
                minutes=_STUDY_MINUTES, val_every=250),
+        Recipe("codec-hyperprior", "ae-hyperprior: scale-hyperprior autoencoder (Balle 2018), GDN, 6 rate points "
+               "in one gained network", "codec", "imgcr-HyperpriorAE", {"n": 64, "m": 128}, degradation="none",
+               loss="rd", steps=40_000, batch=8, patch=128, lr=1e-4, warmup=200, val_every=1000, val_qualities=(),
+               export_dtype="float32"),
+        Recipe("codec-factorized", "ae-factorized: autoencoder with a factorized prior (Balle 2017), GDN, 6 rate "
+               "points in one gained network", "codec", "imgcr-FactorizedAE", {"n": 64, "m": 128},
+               degradation="none", loss="rd", steps=40_000, batch=8, patch=128, lr=1e-4, warmup=200,
+               val_every=1000, val_qualities=(), export_dtype="float32"),
+        Recipe("codec-multires", "ae-multires: the seed's multi-resolution autoencoder (pooling encoder with a branch "
+               "per scale, upsampling decoder) on ae-hyperprior's back end", "codec", "imgcr-MultiResAE",
+               {"n": 64, "m": 128}, degradation="none", loss="rd", steps=40_000, batch=8, patch=128, lr=1e-4,
+               warmup=200, val_every=1000, val_qualities=(), export_dtype="float32"),
+        Recipe("codec-comcnn", "comcnn-jpeg: ComCNN -> libjpeg-turbo -> RecCNN (Jiang et al. 2017), colour, "
+               "JPEG quality 10-90", "codec", "imgcr-ComCNNJpeg", {"channels": 3, "width": 64, "depth": 12},
+               degradation="none", loss="mse", steps=20_000, batch=8, patch=96, lr=2e-4, warmup=200,
+               val_every=1000, val_qualities=(), export_dtype="float16"),
+        Recipe("codec-comcnn-gray", "comcnn-jpeg-gray: ComCNN -> libjpeg-turbo -> RecCNN on gray images (the "
+               "dissertation's setting: train400_gray, 180x180)", "codec", "imgcr-ComCNNJpeg",
+               {"channels": 1, "width": 64, "depth": 12}, colour="gray", degradation="none", loss="mse",
+               steps=20_000, batch=8, patch=96, lr=2e-4, warmup=200, val_every=1000, val_qualities=(),
+               export_dtype="float16"),
     )
 }
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
-from imgcr import config, glossary, metrics, plots
+from imgcr import config, glossary, metrics, plots, references
 from imgcr.bench import bench, expand_paths, parse_qualities, save_csv, save_json
 from imgcr.codecs import DEFAULT_CODECS, REGISTRY
 from imgcr.errors import ImgcrError
@@ -70,9 +70,11 @@ def bd_frame(doc: dict, anchor: str, metric: str, image: str | None = None) -> p
 def _views(doc: dict, anchor: str, metric: str, setting: float, image: str = MEAN):
     recs = doc["records"]
     one = None if image in (None, MEAN) else image
+    # on the whole of Kodak24 the published learned-codec curves are comparable means: drawn dashed beside
+    published = references.kodak_curves(metric) if one is None and references.is_kodak24(doc["images"]) else None
     return (
         bd_frame(doc, anchor, metric, one),
-        plots.rd_figure(recs, metric, one),
+        plots.rd_figure(recs, metric, one, extra=published),
         plots.size_figure(recs, setting),
         plots.timing_figure(recs, setting),
         plots.metric_bars(recs, setting, doc["metrics"]),

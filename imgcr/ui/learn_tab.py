@@ -16,7 +16,7 @@ from plotly.subplots import make_subplots
 from imgcr import glossary, metrics
 from imgcr.learn import jpeg_anatomy as ja
 from imgcr.samples import sample_names
-from imgcr.ui.common import SESSION_TTL_S, link_upload_and_sample, load_input, user_errors
+from imgcr.ui.common import SESSION_TTL_S, link_upload_and_sample, load_input, png_files, user_errors
 
 MAX_SIDE = 768  # larger images are shown as their centre crop: the tab stays interactive
 ZOOM = 4
@@ -130,10 +130,11 @@ def render(state, quality, subsampling, channel, gain):
     decoded = ja.decode(data)
     h, w = px.shape[:2]
     sizes = ja.subsampling_sizes(px, q)
-    regions = []
+    crops, captions = [], []
     for s in ja.SUBSAMPLINGS:
         dec = decoded if s == subsampling else ja.decode(ja.encode(px, q, s))
-        regions.append((_region(dec, state["point"]), f"{s}: {sizes[s]:,} bytes ({sizes[s] * 8 / (w * h):.3f} bpp)"))
+        crops.append(_region(dec, state["point"]))
+        captions.append(f"{s}: {sizes[s]:,} bytes ({sizes[s] * 8 / (w * h):.3f} bpp)")
     tables = ja.quant_tables(data)
     psnr = metrics.psnr(px, decoded)
     lines = [f"**{state['name']}** {w}×{h} at quality {q}, {subsampling}: **{len(data):,} bytes**, "
@@ -144,13 +145,15 @@ def render(state, quality, subsampling, channel, gain):
     b = ja.block_study(px, data, *state["point"], channel=channel, subsampling=subsampling)
     grid = _outline(ja.grid_overlay(decoded), b)
     err = ja.grid_overlay(ja.amplified_error(px, decoded, float(gain)), colour=(60, 60, 60))
-    return grid, err, regions, block_figure(b), block_text(b), "\n\n".join(lines)
+    grid_png, err_png, *crop_pngs = png_files(grid, err, *crops)  # lossless, each a file of its own
+    regions = list(zip(crop_pngs, captions, strict=True))
+    return grid_png, err_png, regions, block_figure(b), block_text(b), "\n\n".join(lines)
 
 
-def plane_images(state) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Y, Cb, Cr of the image as gray pictures (they depend on the image only, so they are drawn on load)."""
+def plane_images(state) -> tuple[str, ...]:
+    """Y, Cb, Cr of the image as gray pictures, PNG files (they depend on the image only, so are drawn on load)."""
     planes = ja.planes(state["pixels"], "4:4:4")
-    return _plane_image(planes["Y"]), _plane_image(planes["Cb"]), _plane_image(planes["Cr"])
+    return png_files(*(_plane_image(planes[c]) for c in ("Y", "Cb", "Cr")))
 
 
 @user_errors
@@ -185,9 +188,9 @@ def build() -> None:
             summary = gr.Markdown(elem_id="learn-summary")
             with gr.Row():
                 grid = gr.Image(label="Decoded, with the 8×8 grid (the chosen block in yellow): click a block", format="png",
-                                type="numpy",
+                                type="filepath",
                                 interactive=False, elem_id="learn-image")
-                err = gr.Image(label="Error × amplification: blocking shows as a grid", format="png", type="numpy",
+                err = gr.Image(label="Error × amplification: blocking shows as a grid", format="png", type="filepath",
                                interactive=False)
             block_md = gr.Markdown(elem_id="learn-block")
             block_plot = gr.Plot(label="One 8×8 block through JPEG", elem_id="learn-block-plot")
@@ -198,9 +201,9 @@ def build() -> None:
                                 "Eyes resolve luma detail far better than colour detail, so the colour planes can be "
                                 "stored at half resolution (4:2:0) for fewer bytes.")
             with gr.Row():
-                y_img = gr.Image(label="Y (luma)", format="png", type="numpy", interactive=False)
-                cb_img = gr.Image(label="Cb (blue difference)", format="png", type="numpy", interactive=False)
-                cr_img = gr.Image(label="Cr (red difference)", format="png", type="numpy", interactive=False)
+                y_img = gr.Image(label="Y (luma)", format="png", type="filepath", interactive=False)
+                cb_img = gr.Image(label="Cb (blue difference)", format="png", type="filepath", interactive=False)
+                cr_img = gr.Image(label="Cr (red difference)", format="png", type="filepath", interactive=False)
             regions = gr.Gallery(label=f"Chroma subsampling around the chosen block (×{ZOOM}), with each file's size",
                                  format="png", columns=3, elem_id="learn-subsampling")
             with gr.Accordion("Why newer formats do better, and learned codecs", open=False):

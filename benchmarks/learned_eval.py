@@ -1,0 +1,136 @@
+"""Learned codecs on Kodak24 against the classical ones: RD curves, BD-rate, time and memory.
+
+1. Sweeps the learned codecs over Kodak24 (real files: bpp is the .icr file's bytes) and saves the
+   records (``--json``; ``--reuse`` reads them back instead of re-running).
+2. Adds the classical codecs' records from a saved Kodak run (``--classical``, default
+   docs/kodak24_results.json, written by benchmarks/bench_scaling.py).
+3. Writes into ``--out`` (docs/learned.md): BD-rate (PSNR) of every codec against JPEG, the
+   published CompressAI curves' BD-rate against the same JPEG anchor, encode/decode time per Kodak
+   image, and time and peak memory for one Kodak image and one 2048x1280 photo (each in a fresh
+   process, so the peak is that codec's alone); and ``--html``: the RD chart with the published
+   curves drawn beside.
+
+Usage: python benchmarks/learned_eval.py [--images ../shared/datasets/Kodak24] [--reuse]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.docs_block import write_block  # noqa: E402
+from imgcr.bdrate import bd  # noqa: E402
+from imgcr.bench import bench, load_results, save_json  # noqa: E402
+from imgcr.rd import bd_table, curves  # noqa: E402
+from imgcr.references import KODAK_PSNR, kodak_curves  # noqa: E402
+
+CLASSICAL = ("jpeg", "webp", "jpeg2000", "avif", "jpegxl")
+
+_PROBE = """
+import json, resource, sys, time
+import numpy as np
+from PIL import Image
+from imgcr.codecs import get_codec
+from imgcr.images import load_image
+codec = get_codec(sys.argv[1])
+px = load_image(sys.argv[2]).pixels
+w, h = int(sys.argv[3]), int(sys.argv[4])
+if (px.shape[1], px.shape[0]) != (w, h):
+    im = Image.fromarray(px)
+    s = max(w / im.width, h / im.height)
+    im = im.resize((round(im.width * s), round(im.height * s)), Image.BICUBIC)
+    px = np.asarray(im)[:h, :w].copy()
+codec.prepare()
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+t = time.perf_counter(); data = codec.encode(px, codec.resolve(float(sys.argv[5]))); enc = time.perf_counter() - t
+peak_enc = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+t = time.perf_counter(); out = codec.decode(data); dec = time.perf_counter() - t
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"size": f"{w}x{h}", "bytes": len(data), "bpp": len(data) * 8 / (w * h), "encode_s": enc,
+                  "decode_s": dec, "rss_before_mb": base / 1024, "peak_mb": peak / 1024,
+                  "peak_encode_mb": peak_enc / 1024}))
+"""
+
+
+def probe(codec: str, image: Path, w: int, h: int, quality: float = 75) -> dict:
+    out = subprocess.run([sys.executable, "-c", _PROBE, codec, str(image), str(w), str(h), str(quality)],
+                         cwd=ROOT, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--images", type=Path, default=ROOT.parent / "shared" / "datasets" / "Kodak24")
+    ap.add_argument("--codecs", default="ae-hyperprior")
+    ap.add_argument("--classical", type=Path, default=ROOT / "docs" / "kodak24_results.json")
+    ap.add_argument("--json", type=Path, default=ROOT / "docs" / "kodak24_learned.json")
+    ap.add_argument("--out", type=Path, default=ROOT / "docs" / "learned.md")
+    ap.add_argument("--html", type=Path, default=ROOT / "docs" / "learned_rd.html")
+    ap.add_argument("--reuse", action="store_true", help="read --json instead of running the sweep")
+    ap.add_argument("--workers", type=int, default=1)
+    args = ap.parse_args()
+    learned = [c for c in args.codecs.split(",") if c]
+
+    if args.reuse:
+        doc = load_results(args.json)
+    else:
+        doc = bench([args.images], learned, metric_ids=("psnr", "ssim"), workers=args.workers, repeats=1)
+        save_json(doc, args.json)
+    records = [r for r in load_results(args.classical)["records"] if r["codec"] in CLASSICAL] + doc["records"]
+
+    # --- BD-rate against JPEG
+    rows = ["| codec | BD-rate vs JPEG (PSNR) | BD-PSNR | overlap | points |", "|---|---|---|---|---|"]
+    for r in bd_table(records, "jpeg", "psnr"):
+        rate = "n/a" if r["bd_rate"] is None else f"{r['bd_rate']:+.1f} %"
+        val = "n/a" if r["bd_metric"] is None else f"{r['bd_metric']:+.2f} dB"
+        rows.append(f"| {r['codec']} | {rate} | {val} | {r['overlap']:.2f} | {r['points']} |")
+    jpeg = curves(records, "psnr")["jpeg"]
+    for name, pts in KODAK_PSNR.items():
+        res = bd([p["bpp"] for p in jpeg], [p["value"] for p in jpeg], [b for b, _ in pts], [v for _, v in pts])
+        rate = "n/a" if res.bd_rate is None else f"{res.bd_rate:+.1f} %"
+        val = "n/a" if res.bd_metric is None else f"{res.bd_metric:+.2f} dB"
+        rows.append(f"| {name} | {rate} | {val} | {res.overlap:.2f} | {len(pts)} |")
+    pts = curves(doc["records"], "psnr")
+    rows += ["", "| codec | quality | bpp | PSNR (dB) | SSIM | encode ms | decode ms |", "|---|---|---|---|---|---|---|"]
+    ssim = curves(doc["records"], "ssim")
+    for codec, cps in pts.items():
+        for i, p in enumerate(cps):
+            recs = [r for r in doc["records"] if r["codec"] == codec and r["quality"] == p["quality"]]
+            enc = sum(r["encode_ms"] for r in recs) / len(recs)
+            dec = sum(r["decode_ms"] for r in recs) / len(recs)
+            rows.append(f"| {codec} | {p['quality']:g} | {p['bpp']:.3f} | {p['value']:.2f} | "
+                        f"{ssim[codec][i]['value']:.4f} | {enc:.0f} | {dec:.0f} |")
+    info = (f"Kodak24 ({len(doc['images'])} images), RGB PSNR, mean at equal setting; learned codecs' bpp is the whole "
+            f".icr file. Classical records from `{args.classical.name}`; published curves from CompressAI's "
+            "results/image/kodak (trained for millions of GPU steps). Regenerate: `python benchmarks/learned_eval.py`.")
+    write_block(args.out, "learned-kodak", info, "\n".join(rows))
+
+    # --- time and peak memory, one process each
+    kodim = sorted(args.images.glob("*.png"))[0]
+    trows = ["| codec | image | bytes | bpp | encode s | decode s | peak RSS MB |", "|---|---|---|---|---|---|---|"]
+    for codec in learned:
+        for w, h in ((768, 512), (2048, 1280)):
+            p = probe(codec, kodim, w, h)
+            trows.append(f"| {codec} | {kodim.name} {p['size']} | {p['bytes']} | {p['bpp']:.3f} | {p['encode_s']:.2f} | "
+                         f"{p['decode_s']:.2f} | {p['peak_mb']:.0f} |")
+    tinfo = ("Quality 75, torch's default threads on this 2-core CPU, each row a fresh process (peak RSS includes "
+             "Python, torch and the codec registry, about 400 MB before any work). The 2048x1280 photo is the Kodak "
+             "image upscaled (bicubic) and cropped.")
+    write_block(args.out, "learned-time", tinfo, "\n".join(trows))
+
+    from imgcr.plots import rd_figure
+
+    fig = rd_figure(records, "psnr", extra=kodak_curves("psnr"))
+    args.html.parent.mkdir(parents=True, exist_ok=True)
+    fig.write_html(args.html, include_plotlyjs="cdn", full_html=True)
+    print(args.out.read_text())
+
+
+if __name__ == "__main__":
+    main()

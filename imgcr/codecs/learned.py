@@ -1,0 +1,157 @@
+"""The registry's learned codecs: a trained network + range coding + imgcr's container.
+
+``encode`` runs the analysis transform, rounds and range-codes the latents and wraps them in a
+``.icr`` file (:mod:`imgcr.learned.container`); ``decode`` parses the file, checks that it was
+written with these weights, decodes the latents and runs the synthesis. What the app reports (sizes,
+metrics, the image shown) is always ``decode(encode(x))``: the real file, decoded.
+
+The weights are imgcr's own (``weights/ID.pt``, trained by ``python -m imgcr train``, sha256
+pinned); they carry the integer coding tables. On CPU, a file decodes to the same pixels in any
+process and at any thread count (tested); a GPU decodes the same latents but its floating point may
+differ from the CPU's in the last bit of a few pixels, and may in principle pick a neighbouring
+coding table, so files are coded on CPU.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from imgcr.codecs.base import Codec, Knob, Option
+from imgcr.errors import CodecError
+from imgcr.learned import container
+from imgcr.weights import WeightFile
+
+MIT_IMGCR = "MIT (imgcr, trained here)"
+
+
+class LearnedCodec(Codec):
+    kind = "learned"
+    extension = container.EXTENSION
+    library = "imgcr (torch + constriction)"
+    options = (Option("quality", 75.0, "the rate knob, 0-100 (continuous: interpolates between the trained rate points)",
+                      minimum=0.0, maximum=100.0),)
+    knob = Knob("quality", 0.0, 100.0, integer=False)
+    sweep = (0, 15, 30, 45, 60, 75, 90, 100)
+
+    def __init__(self, codec_id: str, label: str, arch: str, sha256: str | None, path: str | Path | None = None):
+        self.id, self.label, self.arch = codec_id, label, arch
+        self.weights = WeightFile(id=codec_id, names=(f"{codec_id}.pt",), sha256=(sha256,) if sha256 else (), url="",
+                                  licence=MIT_IMGCR, source=f"trained by imgcr; model card weights/{codec_id}.json")
+        self.path = Path(path) if path else None
+        self.quality_doc = (f"0-100 maps onto the network's trained rate points (geometric interpolation of its "
+                            f"gains); file {container.EXTENSION}")
+        self._lock = threading.Lock()
+        self._loaded: tuple[Any, bytes, str] | None = None
+
+    # --- availability ---------------------------------------------------------------------------
+    def _weights_path(self) -> Path | None:
+        from imgcr import weights
+
+        return self.path if self.path else weights.find(self.weights)
+
+    def unavailable_reason(self) -> str | None:
+        from importlib.util import find_spec
+
+        for module in ("torch", "constriction"):  # found, not imported: listing codecs must stay fast
+            if find_spec(module) is None:
+                return f"needs the {module} package (not installed)"
+        if self._weights_path() is None:
+            from imgcr import config
+
+            dirs = ", ".join(str(d) for d in config.weights_dirs())
+            return f"its weights {self.weights.names[0]} are not in {dirs} (they ship in imgcr's weights/ folder)"
+        return None
+
+    def library_version(self) -> str:
+        from importlib.metadata import version
+
+        import torch
+
+        sha = self._load()[2]
+        return f"imgcr {self.arch} (torch {torch.__version__}, constriction {version('constriction')}; weights sha256 {sha[:12]}...)"
+
+    # --- the network ----------------------------------------------------------------------------------
+    def _load(self) -> tuple[Any, bytes, str]:
+        with self._lock:
+            if self._loaded is None:
+                self._loaded = _read(self.id, self.arch, self._weights_path(), self.weights.sha256)
+            return self._loaded
+
+    def prepare(self) -> None:
+        self._load()
+
+    def effective(self, settings: dict[str, Any]) -> dict[str, Any]:
+        return {**settings, "quality": container.quantise_quality(settings["quality"])}
+
+    # --- coding -------------------------------------------------------------------------------------
+    def _encode(self, pixels: np.ndarray, settings: dict[str, Any]) -> bytes:
+        import torch
+
+        net, digest, _ = self._load()
+        quality = container.quantise_quality(settings["quality"])
+        h, w = pixels.shape[:2]
+        x = torch.from_numpy(pixels.transpose(2, 0, 1).astype(np.float32) / 255.0)[None]
+        with torch.inference_mode():
+            stream, escapes = net.compress(x, quality)
+        return container.write(container.Header(self.id, digest, h, w, quality), stream, escapes)
+
+    def _decode(self, data: bytes) -> np.ndarray:
+        import torch
+
+        header, stream, escapes = container.read(bytes(data))
+        if header.codec != self.id:
+            raise CodecError(f"this file was written by {header.codec}, not {self.id}")
+        net, digest, _ = self._load()
+        if header.weights != digest:
+            raise CodecError(f"this file was written with other {self.id} weights (sha256 {header.weights.hex()}..., "
+                             f"these are {digest.hex()}...): it decodes only with the weights that wrote it")
+        with torch.inference_mode():
+            y = net.decompress(stream, escapes, header.height, header.width, header.quality)
+        return to_uint8(y)
+
+
+def to_uint8(y) -> np.ndarray:
+    """(1, 3, H, W) float in [0, 1] -> uint8 HxWx3, rounded to nearest."""
+    import torch
+
+    return np.ascontiguousarray((y[0].clamp(0, 1) * 255).round().to(torch.uint8).permute(1, 2, 0).numpy())
+
+
+def _read(codec_id: str, arch: str, path: Path | None, pinned: tuple[str, ...]):
+    import torch
+
+    from imgcr.learned.nets import ARCHS
+
+    if path is None:
+        raise CodecError(f"{codec_id}: weights not found")
+    raw = path.read_bytes()
+    sha = hashlib.sha256(raw).hexdigest()
+    if pinned and sha not in pinned:
+        raise CodecError(f"{codec_id}: {path} does not match its pinned sha256 ({sha[:12]}... is not {pinned[0][:12]}...)")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        net = ARCHS[arch].from_state_dict(state).eval()
+        for name in net.table_names:  # the coding tables are there (not a training snapshot)
+            net.tables(name)
+    except Exception as exc:  # truncated, foreign, or untabled file
+        reason = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
+        raise CodecError(f"{codec_id}: {path} is not {arch} weights with coding tables ({reason})") from None
+    for p in net.parameters():
+        p.requires_grad_(False)
+    return net, bytes.fromhex(sha)[:8], sha
+
+
+# id, label, architecture (imgcr.learned.nets), sha256 of weights/ID.pt
+LEARNED: tuple[tuple[str, str, str, str | None], ...] = (
+    ("ae-hyperprior", "Learned: scale hyperprior (imgcr)", "imgcr-HyperpriorAE",
+     "c7293950298f317f9ec80de666963b66b45519a34efa603c8d99bd6de5929f51"),
+)
+
+
+def learned_codecs() -> list[LearnedCodec]:
+    return [LearnedCodec(*row) for row in LEARNED]
