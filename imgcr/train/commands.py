@@ -43,10 +43,11 @@ def _train(args) -> int:
     from imgcr.train.recipes import RECIPES, get_recipe
 
     if args.list:
+        width = max(len(r.arch) for r in RECIPES.values()) + 2
         for r in RECIPES.values():
             budget = f"{r.minutes:g} min" if r.minutes else f"{r.steps} steps"
-            print(f"{r.name:<24}{r.arch:<14}{r.colour:<5}{r.degradation} {r.quality[0]:g}-{r.quality[1]:g}  {budget:<12}"
-                  f"{r.description}")
+            what = f"codec, {r.loss} loss" if r.task == "codec" else f"{r.degradation} {r.quality[0]:g}-{r.quality[1]:g}"
+            print(f"{r.name:<24}{r.arch:<{width}}{r.colour:<5}{what:<16}{budget:<12}{r.description}")
         return 0
     if not args.recipe or not args.data or not args.out:
         raise ImgcrError("train needs RECIPE, --data DIR... and --out NAME (or --list)")
