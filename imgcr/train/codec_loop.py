@@ -75,6 +75,16 @@ class CodecTrainer(Trainer):
         return {"by_value": per_point, "psnr": float(np.mean([v["psnr"] for v in per_point.values()])),
                 "bpp": float(np.mean([v["bpp"] for v in per_point.values()])), "objective": -float(np.mean(terms))}
 
+    def write_card(self, finished: bool) -> dict[str, Any]:
+        """The card, with the best validation score named for what it is (minus the mean loss term, not a PSNR)."""
+        from imgcr.train import card as cards
+
+        card = super().write_card(finished)
+        val = card["validation"]
+        val["best_objective"], val["best_psnr"] = val.pop("best_psnr"), None
+        cards.write(self.out.with_suffix(".json"), card)
+        return card
+
     def export(self) -> Path:
         """The current weights with freshly computed coding tables, float32 (the tables are computed from them)."""
         import torch

@@ -70,10 +70,11 @@ def _train(args) -> int:
         print(f"imgcr: interrupted at step {trainer.state.step}; checkpoint saved, continue with --resume",
               file=sys.stderr)
         return 130
-    best = card["validation"]["best_psnr"]
-    base = card["validation"]["baseline"]["psnr"]
-    score = (f"validation PSNR {best:.2f} dB (input {base:.2f})" if base is not None
-             else f"validation loss {-best:.4f} (lower is better)")
+    val = card["validation"]
+    if val.get("best_objective") is not None:  # a codec: its mean validation loss
+        score = f"validation loss {-val['best_objective']:.4f} (lower is better)"
+    else:
+        score = f"validation PSNR {val['best_psnr']:.2f} dB (input {val['baseline']['psnr']:.2f})"
     print(f"{card['id']}: {card['steps']} steps in {card['wall_seconds']:.0f} s ({card['steps_per_second']} steps/s); "
           f"{score} at step {card['best_step']}; "
           f"wrote {trainer.out.with_suffix('.pt')} and {trainer.out.with_suffix('.json')}")
