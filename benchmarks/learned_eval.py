@@ -107,21 +107,23 @@ def main() -> None:
             rows.append(f"| {codec} | {p['quality']:g} | {p['bpp']:.3f} | {p['value']:.2f} | "
                         f"{ssim[codec][i]['value']:.4f} | {enc:.0f} | {dec:.0f} |")
     info = (f"Kodak24 ({len(doc['images'])} images), RGB PSNR, mean at equal setting; learned codecs' bpp is the whole "
-            f".icr file. Classical records from `{args.classical.name}`; published curves from CompressAI's "
+            f".icr file; encode/decode ms with {doc['run']['workers']} worker(s) coding at once. "
+            f"Classical records from `{args.classical.name}`; published curves from CompressAI's "
             "results/image/kodak (trained for millions of GPU steps). Regenerate: `python benchmarks/learned_eval.py`.")
     write_block(args.out, "learned-kodak", info, "\n".join(rows))
 
     # --- time and peak memory, one process each
     kodim = sorted(args.images.glob("*.png"))[0]
-    trows = ["| codec | image | bytes | bpp | encode s | decode s | peak RSS MB |", "|---|---|---|---|---|---|---|"]
+    trows = ["| codec | image | bytes | bpp | encode s | decode s | RSS before MB | peak RSS MB |",
+             "|---|---|---|---|---|---|---|---|"]
     for codec in learned:
         for w, h in ((768, 512), (2048, 1280)):
             p = probe(codec, kodim, w, h)
             trows.append(f"| {codec} | {kodim.name} {p['size']} | {p['bytes']} | {p['bpp']:.3f} | {p['encode_s']:.2f} | "
-                         f"{p['decode_s']:.2f} | {p['peak_mb']:.0f} |")
-    tinfo = ("Quality 75, torch's default threads on this 2-core CPU, each row a fresh process (peak RSS includes "
-             "Python, torch and the codec registry, about 400 MB before any work). The 2048x1280 photo is the Kodak "
-             "image upscaled (bicubic) and cropped.")
+                         f"{p['decode_s']:.2f} | {p['rss_before_mb']:.0f} | {p['peak_mb']:.0f} |")
+    tinfo = ("Quality 75, torch's default threads on this 2-core CPU, nothing else running, each row a fresh process; "
+             "'RSS before' is the process with Python, torch and the weights loaded, before the image is coded. "
+             "The 2048x1280 photo is the Kodak image upscaled (bicubic) and cropped.")
     write_block(args.out, "learned-time", tinfo, "\n".join(trows))
 
     from imgcr.plots import rd_figure
