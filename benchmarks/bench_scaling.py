@@ -78,9 +78,14 @@ def main() -> None:
         dec[r["codec"]] += r["decode_ms"] / 1000
     base = rows[0][1]
     lines = ["| run | wall s | images/s | records/s | speed-up |", "|---|---|---|---|---|"]
-    lines += [f"| {c if not c.startswith('dask') else 'Dask LocalCluster, ' + c[4:] + ' workers'}"
-              f"{' worker(s)' if not c.startswith('dask') else ''} | {w:.1f} | {ips:.3f} | {rps:.2f} | {base / w:.2f}x |"
-              for c, w, ips, rps in rows]
+    configs = [r[0] for r in rows]
+    seen: dict[str, int] = defaultdict(int)
+    for c, w, ips, rps in rows:
+        seen[c] += 1
+        label = f"Dask LocalCluster, {c[4:]} workers" if c.startswith("dask") else f"{c} worker(s)"
+        if configs.count(c) > 1:  # a configuration run more than once (interleaved with the others): say which
+            label += f", run {seen[c]}"
+        lines.append(f"| {label} | {w:.1f} | {ips:.3f} | {rps:.2f} | {base / w:.2f}x |")
     lines += ["", "Where the 1-worker run's time went:", "", "| codec | encode s | decode s |", "|---|---|---|"]
     lines += [f"| {c} | {enc[c]:.1f} | {dec[c]:.1f} |" for c in codecs]
     rest = wall - sum(enc.values()) - sum(dec.values())

@@ -74,11 +74,18 @@ def main() -> None:
     ap.add_argument("--html", type=Path, default=ROOT / "docs" / "learned_rd.html")
     ap.add_argument("--reuse", action="store_true", help="read --json instead of running the sweep")
     ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--low-rate", type=float, default=0.5, help="also score the curves below this bpp")
     args = ap.parse_args()
     learned = [c for c in args.codecs.split(",") if c]
 
-    if args.reuse:
+    if args.reuse:  # the saved sweep; codecs it lacks are swept now and added to it
         doc = load_results(args.json)
+        missing = [c for c in learned if c not in {r["codec"] for r in doc["records"]}]
+        if missing:
+            more = bench([args.images], missing, metric_ids=("psnr", "ssim"), workers=args.workers, repeats=1)
+            doc["records"] += more["records"]
+            doc.setdefault("libraries", {}).update(more.get("libraries", {}))
+            save_json(doc, args.json)
     else:
         doc = bench([args.images], learned, metric_ids=("psnr", "ssim"), workers=args.workers, repeats=1)
         save_json(doc, args.json)
@@ -96,6 +103,13 @@ def main() -> None:
         rate = "n/a" if res.bd_rate is None else f"{res.bd_rate:+.1f} %"
         val = "n/a" if res.bd_metric is None else f"{res.bd_metric:+.2f} dB"
         rows.append(f"| {name} | {rate} | {val} | {res.overlap:.2f} | {len(pts)} |")
+    rows += ["", f"Below {args.low_rate:g} bpp only (the low-rate end, where ComCNN -> JPEG -> RecCNN is meant to "
+             "help; fits use every point):", "", "| codec | BD-rate vs JPEG (PSNR), < "
+             f"{args.low_rate:g} bpp | BD-PSNR | reason |", "|---|---|---|---|"]
+    for r in bd_table(records, "jpeg", "psnr", max_bpp=args.low_rate):
+        rate = "n/a" if r["bd_rate"] is None else f"{r['bd_rate']:+.1f} %"
+        val = "n/a" if r["bd_metric"] is None else f"{r['bd_metric']:+.2f} dB"
+        rows.append(f"| {r['codec']} | {rate} | {val} | {r['reason'] or ''} |")
     pts = curves(doc["records"], "psnr")
     rows += ["", "| codec | quality | bpp | PSNR (dB) | SSIM | encode ms | decode ms |", "|---|---|---|---|---|---|---|"]
     ssim = curves(doc["records"], "ssim")

@@ -2,10 +2,10 @@
 
 Each user loops over a mix of calls (compare, restore, bench) on small sample crops until the time is
 up (or for a fixed number of calls). Reported: failed requests, latency p50/p95 per endpoint, the
-server's resident memory before, at the end of the first half and at the end (flat once the caches
-are full), and how long requests waited in Gradio's queue (latency minus the same call alone).
+server's resident memory sampled through the run (flat once the caches are full: ``--cache-mb`` sets the
+result cache's memory bound so a short run reaches it), and how long requests waited in Gradio's queue (latency minus the same call alone).
 
-Usage: python benchmarks/load.py [--users 10] [--seconds 120] [--write docs/benchmarks.md]
+Usage: python benchmarks/load.py [--users 10] [--seconds 120] [--cache-mb MB] [--write docs/benchmarks.md]
 """
 
 from __future__ import annotations
@@ -116,11 +116,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--users", type=int, default=10)
     ap.add_argument("--seconds", type=float, default=120)
+    ap.add_argument("--cache-mb", type=float, help="the server's IMGCR_CACHE_MEMORY in MB (default: its own, 1000)")
+    ap.add_argument("--sample", type=float, default=15, help="seconds between memory samples")
     ap.add_argument("--write", type=Path)
     args = ap.parse_args()
     cache = tempfile.mkdtemp(prefix="imgcr-load-cache-")
     log = Path(cache) / "app.log"
-    proc, url = start_app({**os.environ, "IMGCR_CACHE_DIR": cache}, log)
+    env = {**os.environ, "IMGCR_CACHE_DIR": cache}
+    if args.cache_mb:
+        env["IMGCR_CACHE_MEMORY"] = str(int(args.cache_mb * 1e6))
+    proc, url = start_app(env, log)
     try:
         from gradio_client import Client
 
@@ -134,18 +139,26 @@ def main() -> None:
             _call(warm, kind, imgs[1], random.Random(2))
             alone[kind] = time.monotonic() - t0
         before = rss_mb(proc.pid)
-        mid = {}
-        timer = threading.Timer(args.seconds / 2, lambda: mid.setdefault("rss", rss_mb(proc.pid)))
-        timer.start()
+        samples: list[tuple[float, float]] = []  # (seconds into the run, MB)
+        stop = threading.Event()
         t0 = time.monotonic()
+
+        def sample() -> None:
+            while not stop.wait(args.sample):
+                samples.append((time.monotonic() - t0, rss_mb(proc.pid)))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
         out = run_load(url, args.users, seconds=args.seconds)
         wall = time.monotonic() - t0
+        stop.set()
         after = rss_mb(proc.pid)
     finally:
         stop_app(proc)
     recs = out["records"]
+    bound = f"result cache bounded to {args.cache_mb:g} MB" if args.cache_mb else "default result cache bound (1 GB)"
     lines = [f"{args.users} concurrent gradio_client users for {args.seconds:.0f} s against `python app.py` "
-             f"(default settings: 2 requests per event at once, model runs under one shared limit of 2 on CPU), "
+             f"(2 requests per event at once, model runs under one shared limit of 2 on CPU, {bound}), "
              f"192x256 crops of the CC0 samples, a random mix of settings; "
              f"{platform.machine()}, {os.cpu_count()} cores",
              "", "| endpoint | calls | failed | p50 s | p95 s | alone s | mean queue wait s |", "|---|---|---|---|---|---|---|"]
@@ -159,7 +172,12 @@ def main() -> None:
                      f"{_pct(ok, .95):.2f} | {alone[kind]:.2f} | {wait:.2f} |")
     lines += ["", f"{len(recs)} calls in {wall:.0f} s ({len(recs) / wall:.2f} calls/s), "
               f"{len(out['failures'])} failed. Server memory (RSS, with children): {before:.0f} MB before, "
-              f"{mid.get('rss', float('nan')):.0f} MB at half time, {after:.0f} MB at the end."]
+              f"{after:.0f} MB at the end; every {args.sample:g} s: "
+              + ", ".join(f"{mb:.0f}" for _, mb in samples) + " MB."]
+    half = [mb for t, mb in samples if t >= wall / 2]
+    if len(half) >= 2:
+        lines.append(f"Second half: {min(half):.0f}-{max(half):.0f} MB "
+                     f"({max(half) - min(half):.0f} MB spread, {half[-1] - half[0]:+.0f} MB first to last sample).")
     if out["failures"]:
         lines += ["", "Failures:"] + [f"- {r['kind']}: {r['error']}" for r in out["failures"][:10]]
     text = "\n".join(lines)

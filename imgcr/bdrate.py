@@ -57,6 +57,7 @@ def bd(
     test_quality: Sequence[float],
     higher_is_better: bool = True,
     min_points: int = MIN_POINTS,
+    max_rate: float | None = None,
 ) -> BDResult:
     """BD-rate (%) and BD-metric (quality units) of ``test`` against ``anchor``.
 
@@ -66,6 +67,9 @@ def bd(
         higher_is_better: False for distortions such as LPIPS (the sign of BD-metric
             then still reads "positive = test is better").
         min_points: fewer points than this on either curve gives ``None``.
+        max_rate: only the low-rate end, up to this rate: BD-metric is averaged over the shared log-rate
+            range below it, BD-rate over the qualities both curves reach at or below it (e.g. "below 0.5 bpp").
+            The fits still use every point, so the curves keep their shape at the cut.
     """
     la, qa = _curve(anchor_rate, anchor_quality, higher_is_better)
     lt, qt = _curve(test_rate, test_quality, higher_is_better)
@@ -76,6 +80,10 @@ def bd(
     if not (_strictly_increasing(qa) and _strictly_increasing(qt)):
         return BDResult(None, None, 0.0, "quality does not increase with rate on a curve")
     q_lo, q_hi = max(qa[0], qt[0]), min(qa[-1], qt[-1])
+    cut = None if max_rate is None else float(np.log10(max_rate))
+    if cut is not None:  # the quality each curve has at the cut (or its last point below it)
+        for lr, q in ((la, qa), (lt, qt)):
+            q_hi = min(q_hi, float(PchipInterpolator(lr, q)(min(cut, lr[-1]))) if cut >= lr[0] else -np.inf)
     union = max(qa[-1], qt[-1]) - min(qa[0], qt[0])
     overlap = max(0.0, (q_hi - q_lo) / union) if union > 0 else 0.0
     bd_rate = None
@@ -87,6 +95,8 @@ def bd(
     else:
         reason = "the curves share no quality range"
     r_lo, r_hi = max(la[0], lt[0]), min(la[-1], lt[-1])
+    if cut is not None:
+        r_hi = min(r_hi, cut)
     bd_metric = None
     if r_hi > r_lo:
         ja = PchipInterpolator(la, qa).integrate(r_lo, r_hi)

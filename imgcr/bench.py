@@ -236,7 +236,10 @@ def local_cluster(n_workers: int):
     import dask
     from distributed import LocalCluster
 
-    with dask.config.set({"distributed.worker.profile.enabled": False}):
+    quiet = {"distributed.worker.profile.enabled": False,
+             # the workers' and nannies' own polling (system monitor, memory monitor) shares the cores with the work
+             "distributed.admin.system-monitor.interval": "5s", "distributed.worker.memory.monitor-interval": "2s"}
+    with dask.config.set(quiet):
         return LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None)
 
 

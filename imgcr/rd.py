@@ -38,8 +38,9 @@ def curves(records: Sequence[dict], metric: str, image: str | None = None) -> di
 
 
 def bd_table(records: Sequence[dict], anchor: str = "jpeg", metric: str = "psnr",
-             image: str | None = None) -> list[dict[str, Any]]:
-    """BD-rate (%) and BD-metric of every codec against ``anchor`` on the (averaged) curves."""
+             image: str | None = None, max_bpp: float | None = None) -> list[dict[str, Any]]:
+    """BD-rate (%) and BD-metric of every codec against ``anchor`` on the (averaged) curves
+    (``max_bpp``: only the low-rate end, see :func:`imgcr.bdrate.bd`)."""
     spec = metrics.get_metric(metric)
     cs = curves(records, metric, image)
     base = cs.get(anchor)
@@ -51,7 +52,7 @@ def bd_table(records: Sequence[dict], anchor: str = "jpeg", metric: str = "psnr"
             res = BDResult(None, None, 0.0, f"anchor {anchor!r} has no points for {metric}")
         else:
             res = bd([p["bpp"] for p in base], [p["value"] for p in base],
-                     [p["bpp"] for p in pts], [p["value"] for p in pts], higher_is_better=spec.higher_is_better)
+                     [p["bpp"] for p in pts], [p["value"] for p in pts], higher_is_better=spec.higher_is_better, max_rate=max_bpp)
         table.append({"codec": codec, **res.to_json(), "points": len(pts)})
     for codec in dict.fromkeys(r["codec"] for r in records):
         if codec != anchor and codec not in cs:

@@ -63,3 +63,17 @@ def test_lower_is_better_metrics():
 def test_non_monotone_quality_is_refused():
     res = bd(RATE_A, [40.0, 38.0, 39.0, 34.0], RATE_B, PSNR_B)
     assert res.bd_rate is None and "does not increase" in res.reason
+
+
+def test_max_rate_scores_only_the_low_rate_end():
+    rate = np.array([0.2, 0.35, 0.5, 0.8, 1.2, 2.0])
+    anchor = 10 * np.log10(rate) + 35  # PSNR rising with log-rate
+    crossing = anchor + np.array([1.0, 0.8, 0.4, -0.4, -0.8, -1.0])  # better at low rate, worse above 0.6 bpp
+    whole, low = bd(rate, anchor, rate, crossing), bd(rate, anchor, rate, crossing, max_rate=0.5)
+    assert low.bd_rate < -10 and low.bd_metric > 0.5  # below 0.5 bpp the test codec wins clearly
+    assert abs(whole.bd_rate) < abs(low.bd_rate) and whole.bd_metric < low.bd_metric
+    # a uniform 10 % saving stays -10 % whatever the cut
+    assert bd(rate, anchor, rate * 0.9, anchor, max_rate=0.5).bd_rate == pytest.approx(-10.0, abs=1e-9)
+    # a cut below both curves leaves nothing to score, with a reason
+    none = bd(rate, anchor, rate, crossing, max_rate=0.1)
+    assert none.bd_rate is None and none.bd_metric is None and none.reason

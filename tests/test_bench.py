@@ -95,8 +95,10 @@ def test_scheduler_local_starts_a_tuned_cluster(sequential, folder, fresh_cache)
 
     with local_cluster(1) as cluster, Client(cluster) as client:
         seen = client.run(lambda: __import__("dask").config.get("distributed.worker.profile.enabled"))
+        polling = client.run(lambda: __import__("dask").config.get("distributed.admin.system-monitor.interval"))
         tuned = client.run(tune_malloc)
     assert all(enabled is False for enabled in seen.values()), seen
+    assert all(interval == "5s" for interval in polling.values()), polling
     assert all(tuned.values()), tuned
     on_local = bench([folder], CODECS, QUALITIES, ("psnr", "ssim"), scheduler="local:2")
     assert strip_timing(on_local) == strip_timing(sequential)

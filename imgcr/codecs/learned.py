@@ -43,8 +43,13 @@ class LearnedCodec(Codec):
         self.weights = WeightFile(id=codec_id, names=(f"{codec_id}.pt",), sha256=(sha256,) if sha256 else (), url="",
                                   licence=MIT_IMGCR, source=f"trained by imgcr; model card weights/{codec_id}.json")
         self.path = Path(path) if path else None
-        self.quality_doc = (f"0-100 maps onto the network's trained rate points (geometric interpolation of its "
-                            f"gains); file {container.EXTENSION}")
+        if arch == "imgcr-ComCNNJpeg":  # the knob is the JPEG quality of the compact image
+            self.quality_doc = (f"the JPEG quality (1-100) of the half-size compact image; file {container.EXTENSION} "
+                                "(that JPEG inside imgcr's container)")
+            self.sweep = (10, 20, 30, 40, 50, 60, 75, 90)
+        else:
+            self.quality_doc = (f"0-100 maps onto the network's trained rate points (geometric interpolation of its "
+                                f"gains); file {container.EXTENSION}")
         self._lock = threading.Lock()
         self._loaded: tuple[Any, bytes, str] | None = None
 

@@ -21,6 +21,8 @@ def register(sub) -> None:
     t.add_argument("--batch", type=int)
     t.add_argument("--patch", type=int, help="patch side for the whole run (replaces the recipe's patch schedule)")
     t.add_argument("--lr", type=float)
+    t.add_argument("--loss", choices=("l1", "mse", "charbonnier"),
+                   help="override a restoration recipe's loss (e.g. mse to fine-tune for PSNR)")
     t.add_argument("--quality", metavar="LO-HI", help="the degradation's range, e.g. 20-50 (JPEG quality)")
     t.add_argument("--val-every", type=int)
     t.add_argument("--seed", type=int, default=0)
@@ -56,6 +58,10 @@ def _train(args) -> int:
         recipe = recipe.with_overrides(minutes=0.0)
     recipe = recipe.with_overrides(steps=args.steps, minutes=args.minutes, batch=args.batch, patch=args.patch,
                                    lr=args.lr, val_every=args.val_every, quality=_range(args.quality))
+    if args.loss is not None:
+        if recipe.task == "codec":
+            raise ImgcrError(f"{recipe.name} is a codec: its loss is {recipe.loss}; --loss is for restoration recipes")
+        recipe = recipe.with_overrides(loss=args.loss)
     if args.patch is not None:  # an explicit side replaces the recipe's small-patches-first schedule
         recipe = recipe.with_overrides(patch_schedule=())
     from imgcr.train.codec_loop import make_trainer
