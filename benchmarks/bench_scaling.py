@@ -41,7 +41,8 @@ def main() -> None:
     ap.add_argument("--images", type=Path, default=DEFAULT_IMAGES)
     ap.add_argument("--codecs", default="jpeg,png,jpeg2000,webp,avif,jpegxl")
     ap.add_argument("--metrics", default="psnr,ssim")
-    ap.add_argument("--configs", default="1,2,dask2", help="1 = one process, N = N workers, daskN = LocalCluster(N)")
+    ap.add_argument("--configs", default="1,2,dask2,2,dask2",
+                    help="1 = one process, N = N workers, daskN = LocalCluster(N); a repeated one runs again, interleaved")
     ap.add_argument("--keep", type=Path, help="save the 1-worker results here")
     ap.add_argument("--write", type=Path)
     args = ap.parse_args()
