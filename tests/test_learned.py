@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from imgcr.codecs.learned import LearnedCodec
 from imgcr.errors import CodecError
@@ -259,3 +260,15 @@ def test_every_truncation_and_random_damage_is_a_codec_error(small_codec, odd_ph
             small_codec.decode(bytes(bad))
 
     damaged()
+
+
+def test_comcnn_gets_no_gradient_where_the_codec_clips():
+    """The straight-through gradient stops where the JPEG encoder clamps the compact image to [0, 1]
+    (without that, training pushed saturated pixels further and further and diverged)."""
+    net = ComCNNJpeg(3, 8, 3)
+    with torch.no_grad():
+        net.com.body[-1].bias.fill_(2.0)  # every compact pixel above 1: all clipped by the codec
+    loss, _ = net.rd_loss(torch.rand(2, 3, 16, 16), torch.tensor([0, 3]))
+    loss.backward()
+    assert all(p.grad is None or not p.grad.any() for p in net.com.parameters())
+    assert any(p.grad is not None and p.grad.any() for p in net.rec.parameters())

@@ -120,7 +120,9 @@ class ComCNNJpeg(nn.Module):
 
     def rd_loss(self, x: torch.Tensor, rate_idx: torch.Tensor) -> tuple[torch.Tensor, dict[str, float]]:
         x = self._gray(x)
-        compact = self.com(x)
+        # clamped as the codec clamps it: a pixel pushed out of [0, 1] gets no gradient (without this, the
+        # straight-through gradient keeps pushing it while the codec's output stays put, and training diverges)
+        compact = self.com(x).clamp(0, 1)
         coded, sizes = self._code(compact, [int(self.qualities[i]) for i in rate_idx.tolist()])
         through = compact + (coded - compact).detach()  # straight-through: real codec forward, identity backward
         out = self.rec(self._up(through))
