@@ -12,7 +12,7 @@ from imgcr.metrics import psnr
 from imgcr.weights import find, sha256_file
 
 # codec id -> (quality, bytes of the file, PSNR dB) on the first sample image (astronaut, 512x512)
-GOLDEN = {"ae-hyperprior": (75.0, 30217, 31.8748)}
+GOLDEN = {"ae-hyperprior": (75.0, 30217, 31.8748), "comcnn-jpeg": (75.0, 18686, 28.2681)}
 
 
 @pytest.mark.parametrize("codec_id", [row[0] for row in LEARNED])
