@@ -141,11 +141,12 @@ def test_cli_lists_recipes_trains_and_draws_curves(tmp_path, tiny_data, capsys):
     out = tmp_path / "w" / "ae"
     assert main(["train", "jpeg-ae-color", "--data", str(tiny_data), "--out", str(out), "--run-dir", str(tmp_path / "r"),
                  "--steps", "3", "--batch", "2", "--patch", "32", "--val-every", "3", "--threads", "1", "--workers", "0",
-                 "--quality", "25-45", "--loss", "mse", "--quiet"]) == 0
+                 "--quality", "25-45", "--val-quality", "30,40", "--loss", "mse", "--quiet"]) == 0
     assert "3 steps" in capsys.readouterr().out
     card = json.loads(out.with_suffix(".json").read_text())
     assert card["recipe"]["steps"] == 3 and card["arch"] == "imgcr-ConvAE" and card["recipe"]["quality"] == [25, 45]
     assert card["recipe"]["loss"] == "mse" and RECIPES["jpeg-ae-color"].loss != "mse"
+    assert card["recipe"]["val_qualities"] == [30, 40] and set(card["validation"]["curve"][-1]["by_value"]) == {"30", "40"}
     html = tmp_path / "curves.html"
     assert main(["train-report", str(out.with_suffix(".json")), "--out", str(html)]) == 0
     assert "Validation PSNR" in html.read_text()
@@ -153,6 +154,8 @@ def test_cli_lists_recipes_trains_and_draws_curves(tmp_path, tiny_data, capsys):
     assert "no such folder" in capsys.readouterr().err
     assert main(["train", "jpeg-ae-color", "--data", str(tiny_data), "--out", str(out), "--quality", "50-20"]) == 2
     assert "LO is above HI" in capsys.readouterr().err
+    assert main(["train", "jpeg-ae-color", "--data", str(tiny_data), "--out", str(out), "--val-quality", "30;40"]) == 2
+    assert "expected numbers" in capsys.readouterr().err
     assert main(["train", "codec-hyperprior", "--data", str(tiny_data), "--out", str(out), "--loss", "l1"]) == 2
     assert "is a codec" in capsys.readouterr().err
 

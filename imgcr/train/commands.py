@@ -25,6 +25,8 @@ def register(sub) -> None:
                    help="override a restoration recipe's loss (e.g. mse to fine-tune for PSNR)")
     t.add_argument("--quality", metavar="LO-HI", help="the degradation's range, e.g. 20-50 (JPEG quality)")
     t.add_argument("--val-every", type=int)
+    t.add_argument("--val-quality", metavar="Q[,Q...]",
+                   help="degradation values validation scores (and picks the best checkpoint) at, e.g. 30,40")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--device", default="auto", help="auto | cpu | cuda[:N]")
     t.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
@@ -58,6 +60,10 @@ def _train(args) -> int:
         recipe = recipe.with_overrides(minutes=0.0)
     recipe = recipe.with_overrides(steps=args.steps, minutes=args.minutes, batch=args.batch, patch=args.patch,
                                    lr=args.lr, val_every=args.val_every, quality=_range(args.quality))
+    if args.val_quality is not None:
+        if recipe.degradation == "none":
+            raise ImgcrError(f"{recipe.name} has no degradation; --val-quality is for restoration recipes")
+        recipe = recipe.with_overrides(val_qualities=_values(args.val_quality))
     if args.loss is not None:
         if recipe.task == "codec":
             raise ImgcrError(f"{recipe.name} is a codec: its loss is {recipe.loss}; --loss is for restoration recipes")
@@ -99,6 +105,16 @@ def _range(text: str | None) -> tuple[float, float] | None:
         raise ImgcrError(f"--quality {text!r}: expected LO-HI, e.g. 20-50") from None
     if out[0] > out[1]:
         raise ImgcrError(f"--quality {text!r}: LO is above HI")
+    return out
+
+
+def _values(text: str) -> tuple[float, ...]:
+    from imgcr.errors import ImgcrError
+
+    try:
+        out = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        raise ImgcrError(f"--val-quality {text!r}: expected numbers separated by commas, e.g. 30,40") from None
     return out
 
 
