@@ -90,6 +90,8 @@ def _parser() -> argparse.ArgumentParser:
     rs.add_argument("--metrics", default="psnr,ssim,lpips")
     rs.add_argument("--out", type=Path, help="write the restored image (PNG)")
     rs.add_argument("--save-degraded", type=Path, help="write the degraded input (PNG)")
+    rs.add_argument("--ensemble", action="store_true",
+                    help="x8 self-ensemble: average the outputs on the 8 flips/rotations (8x the time)")
     rs.add_argument("--json", action="store_true")
     rs.set_defaults(func=_restore)
 
@@ -110,6 +112,7 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--shave", type=int, default=0, help="border pixels left out of the metrics")
     ev.add_argument("--limit", type=int, help="first N images only")
     ev.add_argument("--gray", action="store_true", help="convert colour references to gray first (Y of studio-range YCbCr, as MATLAB)")
+    ev.add_argument("--ensemble", action="store_true", help="x8 self-ensemble (8 flips/rotations averaged)")
     ev.add_argument("--json", action="store_true")
     ev.set_defaults(func=_eval)
 
@@ -289,7 +292,8 @@ def _restore(args) -> int:
     from imgcr.restoration import run_restore
 
     image = load_image(args.image)
-    report = run_restore(image, [args.model], args.degrade, args.seed, args.sigma, args.scale, _split(args.metrics))
+    report = run_restore(image, [args.model], args.degrade, args.seed, args.sigma, args.scale, _split(args.metrics),
+                         ensemble=args.ensemble)
     run = report.runs[0]
     if run.error:
         raise ImgcrError(run.error)
@@ -347,7 +351,7 @@ def _eval(args) -> int:
     if not args.degrade and not args.lr_dir:
         raise UnknownNameError("give --degrade (e.g. noise:25) or --lr-dir")
     res = evaluate([args.dataset], args.model, args.degrade, args.seed, args.sigma, args.scale, _split(args.metrics),
-                   args.y_channel, args.shave, args.limit, args.lr_dir, args.gray)
+                   args.y_channel, args.shave, args.limit, args.lr_dir, args.gray, ensemble=args.ensemble)
     if args.json:
         print(json.dumps(res, indent=2))
         return 0

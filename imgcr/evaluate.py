@@ -67,6 +67,7 @@ def evaluate(
     lr_dir: str | Path | None = None,
     gray: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    ensemble: bool = False,
 ) -> dict[str, Any]:
     """Mean metrics of the degraded inputs and of the model's outputs over a folder.
 
@@ -76,6 +77,7 @@ def evaluate(
         gray: convert colour references to gray first: Y of BT.601 studio-range YCbCr, rounded
             (MATLAB's rgb2ycbcr), the protocol of the gray JPEG-deblocking benchmarks on colour
             sets such as LIVE1 (it reproduces their JPEG baselines exactly; Pillow's "L" does not).
+        ensemble: x8 self-ensemble (the mean over the 8 flips/rotations of each input).
     """
     files = expand_paths(paths)[:limit] if limit else expand_paths(paths)
     spec = get_model(model_id)
@@ -106,7 +108,7 @@ def evaluate(
             reference = np.ascontiguousarray(reference[: h - h % f, : w - w % f])
             degraded = model_input = degrade(reference, steps, seed)
             scale_i = scale or (f if f > 1 else None)
-        result = restore(model_input, spec, sigma=sigma, scale=scale_i)
+        result = restore(model_input, spec, sigma=sigma, scale=scale_i, ensemble=ensemble)
         per_image.append({
             "image": path.name,
             "degraded": _score(reference, degraded, metric_ids, y_channel, shave),
@@ -122,7 +124,7 @@ def evaluate(
 
     return {
         "model": model_id, "chain": chain, "seed": seed, "sigma": sigma, "scale": scale, "images": len(per_image),
-        "y_channel": y_channel, "shave": shave, "gray": gray,
+        "y_channel": y_channel, "shave": shave, "gray": gray, "ensemble": ensemble,
         "degraded": {m: mean("degraded", m) for m in metric_ids},
         "restored": {m: mean("restored", m) for m in metric_ids},
         "seconds": float(np.sum([p["seconds"] for p in per_image])),

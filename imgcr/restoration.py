@@ -87,6 +87,7 @@ def run_restore(
     metric_ids: Sequence[str] = DEFAULT_METRICS,
     cache: ResultCache | None = None,
     progress: Callable[[float, str], None] | None = None,
+    ensemble: bool = False,
 ) -> RestoreReport:
     """Degrade ``image`` by ``chain`` (or take it as already degraded), restore with each model.
 
@@ -95,6 +96,7 @@ def run_restore(
             and there is no reference to measure against.
         sigma: noise level for models that take one; defaults to the chain's noise, else 25.
         scale: SR factor; defaults to the chain's downscale factor, else the model's own.
+        ensemble: x8 self-ensemble (the mean over the 8 flips/rotations; 8x the time).
     """
     for m in metric_ids:
         metrics.get_metric(m)
@@ -142,7 +144,8 @@ def run_restore(
         report(0.0, spec.id)
         run = ModelRun(spec.id, spec.label)
         try:
-            key = make_key("restore", 1, digest, spec.id, spec.weights.sha256 if spec.weights else None, sigma, scale)
+            key = make_key("restore", 1, digest, spec.id, spec.weights.sha256 if spec.weights else None, sigma, scale,
+                           *(("x8",) if ensemble else ()))
             entry = cache.get(key)
             if entry is None:
                 sid = spec.id
@@ -156,7 +159,7 @@ def run_restore(
 
                 if spec.weights is not None and weights.find(spec.weights) is None:  # fetched on first use, if allowed
                     weights.require(spec.weights, progress=fetching)
-                result = restore(degraded, spec, sigma=sigma, scale=scale, progress=running)
+                result = restore(degraded, spec, sigma=sigma, scale=scale, progress=running, ensemble=ensemble)
                 png = _png(result.pixels)  # lossless: the cache's disk layer keeps the exact pixels
                 entry = Entry({"seconds": result.seconds, "device": result.device, "notes": list(result.notes),
                                "bytes": len(png)}, png, result.pixels)

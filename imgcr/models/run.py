@@ -3,7 +3,9 @@
 Image type at this boundary: ``uint8 HxWx3 RGB`` in and out. Gray models (colour
 ``y``) run on Y of full-range YCbCr and keep the chroma (VDSR on studio-range Y, as
 trained). FFDNet gets a noise-level map; x4 models asked for x2 run at x4 and are
-resized down; VDSR refines a bicubic upscale.
+resized down; VDSR refines a bicubic upscale. ``ensemble=True`` is the x8 self-ensemble
+(Timofte et al. 2016, "EDSR+"): the network runs on the 8 flips/rotations of its input and
+the outputs, turned back, are averaged (8x the time).
 """
 
 from __future__ import annotations
@@ -45,45 +47,54 @@ def output_scale(spec: ModelSpec, scale: int | None) -> int:
 
 def restore(pixels: np.ndarray, spec: ModelSpec, sigma: float | None = None, scale: int | None = None,
             tile: int | None = -1, device: str | None = None,
-            progress: Callable[[float], None] | None = None) -> Restored:
+            progress: Callable[[float], None] | None = None, ensemble: bool = False) -> Restored:
     """Restore ``pixels`` with ``spec``.
 
     Args:
         sigma: noise level (0-255) for models that take one (FFDNet, non-local means); default 25.
         scale: wanted upscaling for SR (default: the model's own).
         tile: tile side; -1 picks a default per device, None runs the image whole.
+        ensemble: x8 self-ensemble (networks only; classical methods run once).
     """
     t0 = time.perf_counter()
     notes: list[str] = []
     out_scale = output_scale(spec, scale)
     if spec.classical:
         out = _classical(pixels, spec, sigma, out_scale)
+        if ensemble:
+            notes.append("self-ensemble is for networks: the classical method ran once")
         return Restored(out, time.perf_counter() - t0, "cpu", tuple(notes))
     from imgcr.models.loader import POOL
 
     with POOL.use(spec, device) as model:  # leased: not evicted while it runs
         t0 = time.perf_counter()  # the run, not the first load (its time is the model's, not this image's)
-        out = _run_model(model, pixels, spec, sigma, out_scale, tile, progress, notes)
+        out = _run_model(model, pixels, spec, sigma, out_scale, tile, progress, notes, ensemble)
         seconds = time.perf_counter() - t0
     if spec.needs_sigma:
         notes.append(f"noise level σ={sigma if sigma is not None else 25.0:g}")
     return Restored(out, seconds, model.device, tuple(notes))
 
 
-def _run_model(model, pixels, spec: ModelSpec, sigma, out_scale: int, tile, progress, notes: list[str]) -> np.ndarray:
+def _run_model(model, pixels, spec: ModelSpec, sigma, out_scale: int, tile, progress, notes: list[str],
+               ensemble: bool = False) -> np.ndarray:
     """Colour handling, noise level and scale around one loaded model's tiled inference."""
     tile = DEFAULT_TILE["cuda" if model.device.startswith("cuda") else "cpu"] if tile == -1 else tile
+    if ensemble:
+        notes.append("x8 self-ensemble: the mean of the network's outputs on the 8 flips/rotations of its input")
+        infer = _ensembled(_infer)
+    else:
+        infer = _infer
     if spec.arch == "VDSR":
         up = classical.upscale(pixels, out_scale, "bicubic")
         ycc = rgb_to_ycbcr(up, studio=True)
-        y = _infer(model, ycc[..., 0:1] / 255.0, None, 1, tile, progress)
+        y = infer(model, ycc[..., 0:1] / 255.0, None, 1, tile, progress)
         ycc[..., 0] = y[..., 0] * 255.0
         out = to_uint8(ycbcr_to_rgb(ycc, studio=True))
         notes.append(f"VDSR refined a bicubic x{out_scale} upscale on studio-range Y")
     elif model.in_channels == 1:
         ycc = rgb_to_ycbcr(pixels)
         s = (sigma if sigma is not None else 25.0) if spec.needs_sigma else None
-        y = _infer(model, ycc[..., 0:1] / 255.0, s, model.scale, tile, progress)
+        y = infer(model, ycc[..., 0:1] / 255.0, s, model.scale, tile, progress)
         if model.scale != 1:
             raise ImgcrError(f"{spec.id}: gray SR models are not supported")
         ycc[..., 0] = y[..., 0] * 255.0
@@ -91,7 +102,7 @@ def _run_model(model, pixels, spec: ModelSpec, sigma, out_scale: int, tile, prog
         notes.append("gray model run on Y (full-range YCbCr); chroma kept")
     else:
         s = (sigma if sigma is not None else 25.0) if spec.needs_sigma else None
-        out = to_uint8(_infer(model, pixels / 255.0, s, model.scale, tile, progress) * 255.0)
+        out = to_uint8(infer(model, pixels / 255.0, s, model.scale, tile, progress) * 255.0)
         if out_scale != model.scale:
             h, w = pixels.shape[:2]
             out = classical.resize(out, (w * out_scale, h * out_scale), "bicubic")
@@ -129,6 +140,35 @@ def _infer(model, x: np.ndarray, sigma: float | None, scale: int, tile: int | No
         out = run_tiled(fn, t, scale, tile, overlap=_overlap(model), progress=progress)
         out = out.float().clamp(0, 1)[0].permute(1, 2, 0).cpu().numpy()
     return out.astype(np.float64)
+
+
+def _ensembled(infer: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
+    """``infer`` over the 8 flips/rotations of its input, each output turned back, averaged."""
+
+    def run(model, x: np.ndarray, sigma, scale: int, tile, progress) -> np.ndarray:
+        total = None
+        for k in range(8):
+            def part(fraction: float, k: int = k) -> None:
+                if progress:
+                    progress((k + fraction) / 8)
+
+            y = infer(model, _dihedral(x, k), sigma, scale, tile, part)
+            y = _dihedral(y, k, inverse=True)
+            total = y if total is None else total + y
+        assert total is not None
+        return total / 8
+
+    return run
+
+
+def _dihedral(x: np.ndarray, k: int, inverse: bool = False) -> np.ndarray:
+    """Transform ``k`` (0-7) of the square's symmetry group on an HxWxC array: rotate by k % 4 quarter
+    turns, then mirror left-right if k >= 4 (``inverse`` undoes it)."""
+    if inverse:
+        x = x[:, ::-1] if k >= 4 else x
+        return np.ascontiguousarray(np.rot90(x, -(k % 4)))
+    x = np.rot90(x, k % 4)
+    return np.ascontiguousarray(x[:, ::-1] if k >= 4 else x)
 
 
 def _drunet(module, x, level: float):

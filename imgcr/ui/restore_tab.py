@@ -91,8 +91,9 @@ def learn_speed(model_id: str, input_pixels: int, seconds: float) -> None:
         _MEASURED[model_id] = rate if old is None else 0.5 * (old + rate)
 
 
-def estimate_seconds(model_ids: list[str], width: int, height: int, chain: str | None = None) -> float:
-    """CPU time for a run: each model's input megapixels x its seconds per megapixel.
+def estimate_seconds(model_ids: list[str], width: int, height: int, chain: str | None = None,
+                     ensemble: bool = False) -> float:
+    """CPU time for a run: each model's input megapixels x its seconds per megapixel (x8 for the self-ensemble).
 
     The input is the degraded image (a downscaling chain makes it smaller; VDSR runs on its bicubic
     upscale). The rate is what this server measured on earlier runs, else the benchmark's figure."""
@@ -105,7 +106,7 @@ def estimate_seconds(model_ids: list[str], width: int, height: int, chain: str |
     total = 0.0
     for mid in model_ids:
         rate = _MEASURED.get(mid, CPU_S_PER_MP.get(get_model(mid).arch, 0.0))
-        total += input_pixels(mid, width, height, factor) / 1e6 * rate
+        total += input_pixels(mid, width, height, factor) / 1e6 * rate * (8 if ensemble else 1)
     return total
 
 
@@ -135,7 +136,8 @@ def _num(x, nd):
 
 @user_errors
 @on_gpu
-def run_restore_ui(upload, sample, chain, seed, model_ids, sigma, scale, crop, cx, cy, size, progress=gr.Progress()):
+def run_restore_ui(upload, sample, chain, seed, model_ids, sigma, scale, crop, cx, cy, size, ensemble=False,
+                   progress=gr.Progress()):
     """Returns degraded-vs-restored slider, original-vs-restored slider, gallery, table, status, choices, files, state."""
     image = load_input(upload, sample)
     if not model_ids:
@@ -148,7 +150,7 @@ def run_restore_ui(upload, sample, chain, seed, model_ids, sigma, scale, crop, c
     def report(fraction, text):
         progress(fraction, desc=f"restoring: {text}")
 
-    rep = run_restore(image, model_ids, chain, int(seed or 0), sigma, scale, progress=report)
+    rep = run_restore(image, model_ids, chain, int(seed or 0), sigma, scale, progress=report, ensemble=bool(ensemble))
     rows = [_row(f"degraded ({rep.chain})", rep.degraded_metrics, None)]
     if rep.baseline_label != "degraded":  # SR: the bicubic upscale is the baseline the gains are measured against
         rows.append(_row(f"{rep.baseline_label} (baseline for Δ)", rep.baseline_metrics, None))
@@ -157,7 +159,7 @@ def run_restore_ui(upload, sample, chain, seed, model_ids, sigma, scale, crop, c
     factor = image.width // max(rep.degraded.shape[1], 1) or 1
     for r in rep.runs:  # what the next estimate uses, counted the way estimate_seconds counts
         if r.pixels is not None and r.seconds and not r.cached:
-            learn_speed(r.model, input_pixels(r.model, image.width, image.height, factor), r.seconds)
+            learn_speed(r.model, input_pixels(r.model, image.width, image.height, factor), r.seconds / (8 if ensemble else 1))
     table = pd.DataFrame(rows, columns=COLUMNS)
     folder = output_folder()
     stem = Path(image.name).stem or "image"
@@ -230,7 +232,7 @@ def show_model(state, model_id):
 
 
 @user_errors
-def update_estimate(upload, sample, model_ids, crop, size, chain=None):
+def update_estimate(upload, sample, model_ids, crop, size, chain=None, ensemble=False):
     if not model_ids:
         return ""
     try:
@@ -239,7 +241,7 @@ def update_estimate(upload, sample, model_ids, crop, size, chain=None):
         return ""
     w, h = (int(size), int(size)) if crop else (image.width, image.height)
     w, h = min(w, image.width), min(h, image.height)
-    secs = estimate_seconds(model_ids, w, h, chain)
+    secs = estimate_seconds(model_ids, w, h, chain, bool(ensemble))
     heavy = [m for m in model_ids if get_model(m).heavy]
     learnt = [m for m in model_ids if m in _MEASURED]
     basis = "measured on this server" if len(learnt) == len(model_ids) else "from the benchmarks"
@@ -345,6 +347,8 @@ def build() -> None:
             with gr.Row():
                 crop = gr.Checkbox(False, label="Run on a crop")
                 size = gr.Dropdown([128, 256, 384, 512], value=256, label="Crop px")
+            ensemble = gr.Checkbox(False, label="x8 self-ensemble: average the 8 flips/rotations (8x the time, "
+                                   "usually a little higher PSNR)", elem_id="restore-ensemble", elem_classes=[ADVANCED])
             with gr.Row():
                 cx = gr.Slider(0, 100, value=50, step=1, label="Crop x %")
                 cy = gr.Slider(0, 100, value=50, step=1, label="Crop y %")
@@ -392,14 +396,16 @@ def build() -> None:
     preset.change(lambda p: PRESETS[p], preset, chain, api_visibility="private")
     link_upload_and_sample(upload, sample)
     clear_on(run, [s1, s2, gallery, table, files], status).then(
-              run_restore_ui, [upload, sample, chain, seed, models, sigma, scale, crop, cx, cy, size],
+              run_restore_ui, [upload, sample, chain, seed, models, sigma, scale, crop, cx, cy, size, ensemble],
               [s1, s2, gallery, table, status, shown, files, state], api_name="restore",
               concurrency_id="models", concurrency_limit=config.model_concurrency()  # one shared limit for model runs
-              ).then(update_estimate, [upload, sample, models, crop, size, chain], estimate, api_visibility="private")
+              ).then(update_estimate, [upload, sample, models, crop, size, chain, ensemble], estimate,
+                     api_visibility="private")
     shown.change(show_model, [state, shown], [s1, s2], api_visibility="private")
     save_fig.click(save_figure, [state, fig_x, fig_y, fig_size], figure_file, api_name="restore_figure")
-    for control in (upload, sample, models, crop, size, chain):
-        control.change(update_estimate, [upload, sample, models, crop, size, chain], estimate, api_visibility="private")
+    for control in (upload, sample, models, crop, size, chain, ensemble):
+        control.change(update_estimate, [upload, sample, models, crop, size, chain, ensemble], estimate,
+                       api_visibility="private")
     dl_model.change(download_info, dl_model, dl_status, api_name="download_info")
     dl.click(download_weights, [dl_model, accept], [dl_status, models, dl_model], api_name="download_weights")
     card_model.change(show_card, [card_model, card_x], [card_md, card_plot], api_name="model_card")
