@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 QUALITIES = (10, 20, 30, 40)
 SETS = {"LIVE1": ("LIVE1", {}), "LIVE1 gray": ("LIVE1", {"gray": True}), "classic5": ("classic5", {})}
 COLOUR = ("dncnn3", "jpeg-unet-color")
+COLOUR_ROWS = (("dncnn3", None), ("jpeg-unet-color", None), ("jpeg-unet-color", "x8"))  # (model, variant)
 GRAY = ("dncnn3", "jpeg-unet-gray")
 STUDY = ("jpeg-ae-color", "jpeg-rescnn-color", "jpeg-unet-color-study")
 PUBLISHED_COLOUR = {10: ("SwinIR (Liang et al. 2021, 11.5 M params, trained on DIV2K+Flickr2K+BSD+WED)", 28.06)}
@@ -48,16 +49,17 @@ def _sha(model_id: str) -> str:
 
 
 def run_all(jobs, datasets: Path, store: Path, fresh: bool) -> dict:
+    """Each job is (model, set, quality) or (model, set, quality, "x8") for the x8 self-ensemble."""
     results = {} if fresh or not store.exists() else json.loads(store.read_text())
-    for model_id, set_name, q in jobs:
-        key = f"{model_id}|{set_name}|{q}"
+    for model_id, set_name, q, *variant in jobs:
+        key = "|".join([model_id, set_name, str(q), *variant])
         sha = _sha(model_id)
         if key in results and results[key]["weights_sha256"] == sha:
             continue
         folder, kw = SETS[set_name]
         t0 = time.perf_counter()
-        r = evaluate([datasets / folder], model_id, f"jpeg:{q}", **kw)
-        results[key] = {"model": model_id, "set": set_name, "quality": q, "images": r["images"],
+        r = evaluate([datasets / folder], model_id, f"jpeg:{q}", ensemble="x8" in variant, **kw)
+        results[key] = {"model": model_id, "set": set_name, "quality": q, "images": r["images"], "ensemble": bool(variant),
                         "input_psnr": r["degraded"]["psnr"], "input_ssim": r["degraded"]["ssim"],
                         "psnr": r["restored"]["psnr"], "ssim": r["restored"]["ssim"],
                         "model_seconds": round(r["seconds"], 1), "weights_sha256": sha}
@@ -88,7 +90,7 @@ def _card_path(model_id: str) -> Path | None:
 def record_in_cards(results: dict) -> None:
     """Each own model's evaluations go into its model card (the Restore tab shows them)."""
     for r in results.values():
-        if not get_model(r["model"]).arch.startswith("imgcr-"):
+        if not get_model(r["model"]).arch.startswith("imgcr-") or r.get("ensemble"):
             continue
         path = _card_path(r["model"])
         if path is not None:
@@ -97,16 +99,22 @@ def record_in_cards(results: dict) -> None:
 
 
 def colour_table(res: dict) -> str:
-    rows = ["| LIVE1 colour, RGB PSNR / SSIM | " + " | ".join(f"q{q}" for q in QUALITIES) + " |",
-            "|---|" + "---|" * len(QUALITIES)]
+    rows = ["| LIVE1 colour, RGB PSNR / SSIM | " + " | ".join(f"q{q}" for q in QUALITIES) + " | CPU s per LIVE1 pass |",
+            "|---|" + "---|" * (len(QUALITIES) + 1)]
     jpeg = [res[f"jpeg-unet-color|LIVE1|{q}"] for q in QUALITIES]
-    rows.append("| JPEG alone (libjpeg-turbo, 4:2:0) | " + " | ".join(f"{r['input_psnr']:.2f} / {r['input_ssim']:.4f}" for r in jpeg) + " |")
-    for m in COLOUR:
-        rs = [res[f"{m}|LIVE1|{q}"] for q in QUALITIES]
-        rows.append(f"| {get_model(m).label} | " + " | ".join(
-            f"{r['psnr']:.2f} / {r['ssim']:.4f} ({r['psnr'] - r['input_psnr']:+.2f})" for r in rs) + " |")
+    rows.append("| JPEG alone (libjpeg-turbo, 4:2:0) | " + " | ".join(f"{r['input_psnr']:.2f} / {r['input_ssim']:.4f}" for r in jpeg) + " | |")
+    for m, variant in COLOUR_ROWS:
+        keys = [f"{m}|LIVE1|{q}" + (f"|{variant}" if variant else "") for q in QUALITIES]
+        if not all(k in res for k in keys):
+            continue
+        rs = [res[k] for k in keys]
+        label = get_model(m).label + (", x8 self-ensemble (`--ensemble`)" if variant else "")
+        seconds = [r["model_seconds"] for r in rs if r.get("model_seconds")]
+        rows.append(f"| {label} | " + " | ".join(
+            f"{r['psnr']:.2f} / {r['ssim']:.4f} ({r['psnr'] - r['input_psnr']:+.2f})" for r in rs) + " | "
+            + (f"{np.mean(seconds):.0f}" if seconds else "") + " |")
     for q, (who, value) in PUBLISHED_COLOUR.items():
-        rows.append(f"| published: {who} | " + " | ".join(f"{value:.2f}" if qq == q else "" for qq in QUALITIES) + " |")
+        rows.append(f"| published: {who} | " + " | ".join(f"{value:.2f}" if qq == q else "" for qq in QUALITIES) + " | |")
     return "\n".join(rows)
 
 
@@ -141,7 +149,7 @@ def study_table(res: dict) -> str:
         before = card.get("init_card") or {}  # a fine-tuned model: count the run it started from too
         seconds = card["wall_seconds"] + (before.get("wall_seconds") or 0)
         steps = card["steps"] + (before.get("steps") or 0)
-        runs = " (2 runs)" if before else ""
+        runs = f" ({1 + before.get('runs', 1)} runs)" if before else ""
         rows.append(f"| {label} | {card['parameters'] / 1e6:.2f} M | {seconds / 60:.1f} min{runs} | "
                     f"{steps} | {steps / seconds:.2f} | {a['psnr']:.2f} / {a['ssim']:.4f} | "
                     f"{b['psnr']:.2f} / {b['ssim']:.4f} |")
@@ -215,6 +223,7 @@ def main() -> None:
     jobs = []
     if "colour" in args.tables:
         jobs += [(m, "LIVE1", q) for m in reversed(COLOUR) for q in QUALITIES]
+        jobs += [(m, "LIVE1", q, v) for m, v in COLOUR_ROWS if v for q in QUALITIES]
     if "gray" in args.tables:
         jobs += [(m, s, q) for m in reversed(GRAY) for s in ("classic5", "LIVE1 gray") for q in QUALITIES]
     if "study" in args.tables:

@@ -79,7 +79,7 @@ MIT_IMGCR = "MIT (imgcr, trained here)"
 # id, label, architecture (imgcr.models.nets), colour handling, sha256 of weights/ID.pt, notes
 OWN: tuple[tuple[str, str, str, str, str, str], ...] = (
     ("jpeg-unet-color", "imgcr U-Net (colour JPEG artifact removal, q10-50)", "imgcr-UNet", "rgb",
-     "591671ed02f0fb6cfa88f3c8443efe6de7437550ab50394b866c490c5e41b412", "blind to quality 10-50; trained on CPU here, see its card"),
+     "4ea3966f4230a3b12570957c106cf6f460ba7dd65787b1464e3281af97a011d5", "blind to quality 10-50; trained on CPU here, see its card"),
     ("jpeg-unet-gray", "imgcr U-Net gray (JPEG artifact removal, on Y)", "imgcr-UNet", "y",
      "833d7fcb35596edd7582cd0c6a45b6e4d274a30e4ec1e01edfb52a2d3b878ecb", "trained on train400_gray, q10-40; run on Y, chroma kept"),
     ("jpeg-ae-color", "imgcr study (a): simple conv autoencoder (colour JPEG)", "imgcr-ConvAE", "rgb",

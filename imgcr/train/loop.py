@@ -122,6 +122,7 @@ class Trainer:
         torch.manual_seed(seed)
         self.model = nets.build(recipe.arch, **recipe.arch_kwargs)
         self.init = str(init) if init else None
+        self.resumed = resume  # the run's own --init stays on its card (a resume loads the checkpoint, not --init)
         if init and not resume:
             self._load_init(Path(init))
         self.model = self.model.to(self.device).to(memory_format=torch.channels_last)  # type: ignore[call-overload]
@@ -190,9 +191,10 @@ class Trainer:
             raise ImgcrError(f"--init {path}: not weights of this recipe's {self.recipe.arch} ({reason})") from None
 
     def _change_length(self, total: int) -> None:
-        """``--resume --steps N``: the run ends at step N instead (the cosine schedule follows); recorded in the card."""
+        """``--resume --steps N``: the run ends at step N instead (the cosine schedule follows); recorded in the card.
+        N may be the step an interrupted run stopped at: it then finishes there (best weights, a finished card)."""
         s = self.state
-        if total <= s.step:
+        if total < s.step:
             raise ImgcrError(f"--steps {total}: the run is already at step {s.step}")
         s.length_changes.append({"at_step": s.step, "from": s.total, "to": total})
         s.total = total
@@ -353,7 +355,8 @@ class Trainer:
             "sha256": sha256_file(weights) if weights.is_file() else None,
             "bytes": weights.stat().st_size if weights.is_file() else None,
             "arch": r.arch, "arch_kwargs": r.arch_kwargs, "parameters": n_params, "colour": r.colour,
-            "recipe": r.to_json(), "seed": self.seed, "init": self.init,
+            "recipe": r.to_json(), "seed": self.seed,
+            "init": old.get("init", self.init) if self.resumed else self.init,
             "data": {"train": self.data_digest, "validation": self.val_names,
                      "train_images": len(self.train_images)},
             "steps": s.step, "total_steps": s.total, "length_changes": s.length_changes, "best_step": s.best_step,
