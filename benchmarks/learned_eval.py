@@ -122,6 +122,8 @@ def main() -> None:
                     help="a gray evaluation set (the ComCNN dissertation's BSD68): JPEG and the codecs in --gray-codecs")
     ap.add_argument("--gray-codecs", default="", help="codecs to score on --gray-set (e.g. comcnn-jpeg); none: skip")
     ap.add_argument("--gray-json", type=Path, default=ROOT / "docs" / "bsd68_learned.json")
+    ap.add_argument("--no-time", action="store_true",
+                    help="keep the time and memory table as it is (its probes need a quiet CPU)")
     args = ap.parse_args()
     learned = [c for c in args.codecs.split(",") if c]
 
@@ -177,11 +179,11 @@ def main() -> None:
     if gray:
         write_block(args.out, "learned-bsd68", *gray_set_rows(args, gray))
 
-    # --- time and peak memory, one process each
+    # --- time and peak memory, one process each (the gray-only codecs code the Kodak image's luma)
     kodim = sorted(args.images.glob("*.png"))[0]
     trows = ["| codec | image | bytes | bpp | encode s | decode s | RSS before MB | peak RSS MB |",
              "|---|---|---|---|---|---|---|---|"]
-    for codec in learned:
+    for codec in [] if args.no_time else [*learned, *(c for c in gray if c not in learned)]:
         for w, h in ((768, 512), (2048, 1280)):
             p = probe(codec, kodim, w, h)
             trows.append(f"| {codec} | {kodim.name} {p['size']} | {p['bytes']} | {p['bpp']:.3f} | {p['encode_s']:.2f} | "
@@ -189,7 +191,8 @@ def main() -> None:
     tinfo = ("Quality 75, torch's default threads on this 2-core CPU, nothing else running, each row a fresh process; "
              "'RSS before' is the process with Python, torch and the weights loaded, before the image is coded. "
              "The 2048x1280 photo is the Kodak image upscaled (bicubic) and cropped.")
-    write_block(args.out, "learned-time", tinfo, "\n".join(trows))
+    if not args.no_time:
+        write_block(args.out, "learned-time", tinfo, "\n".join(trows))
 
     from imgcr.plots import rd_figure
 

@@ -157,6 +157,8 @@ LEARNED: tuple[tuple[str, str, str, str | None], ...] = (
      "c7293950298f317f9ec80de666963b66b45519a34efa603c8d99bd6de5929f51"),
     ("comcnn-jpeg", "Learned: ComCNN -> JPEG -> RecCNN (imgcr)", "imgcr-ComCNNJpeg",
      "28fd6ff4650abad35d212495b53469e6f0ab43cde58eff084f05f05cabfb4f82"),
+    ("comcnn-jpeg-gray", "Learned: ComCNN -> JPEG -> RecCNN, gray (imgcr)", "imgcr-ComCNNJpeg",
+     "3c987d80aa2631b27630236ba30edf0aa0609f1eb20e20a067ef10191d54029d"),
 )
 
 
