@@ -74,15 +74,28 @@ def probe(codec: str, image: Path, w: int, h: int, quality: float = 75) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def sweep_missing(doc: dict, codecs: list[str], images: Path, workers: int, path: Path) -> dict:
+    """Sweep the ``codecs`` the saved ``doc`` lacks, or swept with another library version or other weights
+    (their old records are dropped), and save it."""
+    from imgcr.codecs import get_codec
+
+    libraries = doc.get("libraries", {})
+    have = {r["codec"] for r in doc["records"]}
+    missing = [c for c in codecs if c not in have or libraries.get(c, get_codec(c).library_version())
+               != get_codec(c).library_version()]
+    if missing:
+        more = bench([images], missing, metric_ids=("psnr", "ssim"), workers=workers, repeats=1)
+        kept = [r for r in doc["records"] if r["codec"] not in missing]
+        doc = {**more, "records": kept + more["records"], "libraries": {**libraries, **more.get("libraries", {})}}
+        save_json(doc, path)
+    return doc
+
+
 def gray_set_rows(args, codecs: list[str]) -> tuple[str, str]:
     """JPEG and ``codecs`` on a gray set (BSD68): BD-rate against JPEG overall and below ``--low-rate``."""
     wanted = ["jpeg", *codecs]
     doc = load_results(args.gray_json) if args.reuse and args.gray_json.is_file() else {"records": []}
-    missing = [c for c in wanted if c not in {r["codec"] for r in doc["records"]}]
-    if missing:
-        more = bench([args.gray_set], missing, metric_ids=("psnr", "ssim"), workers=args.workers, repeats=1)
-        doc = {**more, "records": doc["records"] + more["records"]}
-        save_json(doc, args.gray_json)
+    doc = sweep_missing(doc, wanted, args.gray_set, args.workers, args.gray_json)
     records = [r for r in doc["records"] if r["codec"] in wanted]
     rows = ["| codec | BD-rate vs JPEG (PSNR) | BD-PSNR | "
             f"BD-rate < {args.low_rate:g} bpp | BD-PSNR < {args.low_rate:g} bpp |", "|---|---|---|---|---|"]
@@ -127,14 +140,8 @@ def main() -> None:
     args = ap.parse_args()
     learned = [c for c in args.codecs.split(",") if c]
 
-    if args.reuse:  # the saved sweep; codecs it lacks are swept now and added to it
-        doc = load_results(args.json)
-        missing = [c for c in learned if c not in {r["codec"] for r in doc["records"]}]
-        if missing:
-            more = bench([args.images], missing, metric_ids=("psnr", "ssim"), workers=args.workers, repeats=1)
-            doc["records"] += more["records"]
-            doc.setdefault("libraries", {}).update(more.get("libraries", {}))
-            save_json(doc, args.json)
+    if args.reuse:  # the saved sweep; codecs it lacks (or swept with another library or weights) are swept now
+        doc = sweep_missing(load_results(args.json), learned, args.images, args.workers, args.json)
     else:
         doc = bench([args.images], learned, metric_ids=("psnr", "ssim"), workers=args.workers, repeats=1)
         save_json(doc, args.json)

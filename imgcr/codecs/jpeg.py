@@ -1,4 +1,8 @@
-"""JPEG through Pillow's libjpeg-turbo."""
+"""JPEG through Pillow's libjpeg-turbo.
+
+A gray image (R = G = B everywhere) is written as a one-channel JPEG, as cjpeg and every camera-raw tool
+write one: the same decoded pixels without two constant chroma planes (about 0.03 bpp, 10 % of the file at
+quality 10 on BSD68)."""
 
 from __future__ import annotations
 
@@ -33,15 +37,18 @@ class JpegCodec(Codec):
     def library_version(self) -> str:
         turbo = features.version_feature("libjpeg_turbo")
         lib = f"libjpeg-turbo {turbo}" if turbo else f"libjpeg {features.version('jpg')}"
-        return f"{pillow_io.pillow_version()} ({lib})"
+        return f"{pillow_io.pillow_version()} ({lib}; gray images as one-channel JPEG)"
 
     def knob_for_quality(self, quality: float) -> float:
         return max(1.0, quality)
 
     def _encode(self, pixels, settings: dict[str, Any]) -> bytes:
+        from imgcr.degrade import is_gray
+
         return pillow_io.save(
             pixels,
             "JPEG",
+            gray=is_gray(pixels),
             quality=int(settings["quality"]),
             subsampling=_SUBSAMPLING[settings["subsampling"]],
             progressive=bool(settings["progressive"]),

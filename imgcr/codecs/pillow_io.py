@@ -9,9 +9,11 @@ import PIL
 from PIL import Image
 
 
-def save(pixels: np.ndarray, fmt: str, **params) -> bytes:
+def save(pixels: np.ndarray, fmt: str, gray: bool = False, **params) -> bytes:
+    """``pixels`` (RGB) in ``fmt``; ``gray``: as a one-channel image (the caller checked R = G = B)."""
     buf = io.BytesIO()
-    Image.fromarray(pixels, "RGB").save(buf, format=fmt, **params)
+    im = Image.fromarray(np.ascontiguousarray(pixels[..., 0]), "L") if gray else Image.fromarray(pixels, "RGB")
+    im.save(buf, format=fmt, **params)
     return buf.getvalue()
 
 
