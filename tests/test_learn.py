@@ -99,6 +99,19 @@ def test_learn_tab_handlers(tmp_path, photo):
         learn_tab.render(None, 20, "4:2:0", "Y", 8)
 
 
+def test_a_gray_image_is_explained_as_one_channel(tmp_path, photo):
+    from imgcr.ui import learn_tab
+
+    path = tmp_path / "gray.png"
+    Image.fromarray(photo).convert("L").save(path)
+    *_, regions, fig, block_md, summary = learn_tab.load_and_render(str(path), None, 20, "4:2:0", "Cb", 8)
+    sizes = {r[1].split(": ")[1].split(" bytes")[0] for r in regions}
+    assert len(sizes) == 1 and "one-channel JPEG" in summary  # no chroma: subsampling changes nothing
+    colour = tmp_path / "colour.png"
+    Image.fromarray(photo).save(colour)
+    assert "one-channel" not in learn_tab.load_and_render(str(colour), None, 20, "4:2:0", "Y", 8)[-1]
+
+
 def test_zoom_to_the_worst_region_finds_the_damage(photo):
     from imgcr import views
     from imgcr.ui.compare_tab import ORIGINAL, zoom_to_worst

@@ -53,6 +53,16 @@ def decode(data: bytes) -> np.ndarray:
     return get_codec("jpeg").decode(data)
 
 
+def is_one_channel(data: bytes) -> bool:
+    """Whether the JPEG holds one component (a gray image: Y alone, no chroma)."""
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as im:
+        return im.mode == "L"
+
+
 def quant_tables(data: bytes) -> dict[int, np.ndarray]:
     """The quantisation tables written in the file, by table id, as 8x8 arrays in natural (row) order.
 

@@ -142,6 +142,9 @@ def render(state, quality, subsampling, channel, gain):
              *(f"- {n}" for n in state["notes"]),
              f"- The file holds {len(tables)} quantisation table(s), read back from its DQT segments: luma table at this quality "
              f"= the JPEG standard's table × {(5000 / q if q < 50 else 200 - 2 * q):.0f}% (libjpeg's scaling), clamped to 1-255."]
+    if ja.is_one_channel(data):
+        lines.append("- This image is gray (R = G = B), so the file is a one-channel JPEG: it stores Y alone, with no "
+                     "chroma, and the subsampling setting changes nothing (the three sizes above are equal).")
     b = ja.block_study(px, data, *state["point"], channel=channel, subsampling=subsampling)
     grid = _outline(ja.grid_overlay(decoded), b)
     err = ja.grid_overlay(ja.amplified_error(px, decoded, float(gain)), colour=(60, 60, 60))
