@@ -112,7 +112,8 @@ def gray_set_rows(args, codecs: list[str]) -> tuple[str, str]:
         for p, q in zip(psnr.get(codec, []), ssim.get(codec, []), strict=False):
             rows.append(f"| {codec} | {p['quality']:g} | {p['bpp']:.3f} | {p['value']:.2f} | {q['value']:.4f} |")
     n = len({r["image"] for r in records})
-    info = (f"{args.gray_set.name} ({n} gray images, coded as they load: RGB with R = G = B), PSNR and SSIM, mean "
+    info = (f"{args.gray_set.name} ({n} gray images, loaded as RGB with R = G = B; JPEG writes them as one-channel "
+            f"JPEGs, the gray ComCNN codes their luma), PSNR and SSIM, mean "
             f"at equal setting; bpp over the original pixels. The dissertation this codec comes from reports "
             f"24 dB / SSIM 0.74 for its ComCNN -> JPEG -> RecCNN on BSD against 32.75 dB / 0.88 for JPEG "
             f"(at a rate it does not state). Regenerate: `python benchmarks/learned_eval.py --gray-codecs "

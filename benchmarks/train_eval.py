@@ -99,22 +99,19 @@ def record_in_cards(results: dict) -> None:
 
 
 def colour_table(res: dict) -> str:
-    rows = ["| LIVE1 colour, RGB PSNR / SSIM | " + " | ".join(f"q{q}" for q in QUALITIES) + " | CPU s per LIVE1 pass |",
-            "|---|" + "---|" * (len(QUALITIES) + 1)]
+    rows = ["| LIVE1 colour, RGB PSNR / SSIM | " + " | ".join(f"q{q}" for q in QUALITIES) + " |",
+            "|---|" + "---|" * len(QUALITIES)]
     jpeg = [res[f"jpeg-unet-color|LIVE1|{q}"] for q in QUALITIES]
-    rows.append("| JPEG alone (libjpeg-turbo, 4:2:0) | " + " | ".join(f"{r['input_psnr']:.2f} / {r['input_ssim']:.4f}" for r in jpeg) + " | |")
+    rows.append("| JPEG alone (libjpeg-turbo, 4:2:0) | " + " | ".join(f"{r['input_psnr']:.2f} / {r['input_ssim']:.4f}" for r in jpeg) + " |")
     for m, variant in COLOUR_ROWS:
         keys = [f"{m}|LIVE1|{q}" + (f"|{variant}" if variant else "") for q in QUALITIES]
         if not all(k in res for k in keys):
             continue
-        rs = [res[k] for k in keys]
-        label = get_model(m).label + (", x8 self-ensemble (`--ensemble`)" if variant else "")
-        seconds = [r["model_seconds"] for r in rs if r.get("model_seconds")]
+        label = get_model(m).label + (", x8 self-ensemble (`--ensemble`, 8x the time)" if variant else "")
         rows.append(f"| {label} | " + " | ".join(
-            f"{r['psnr']:.2f} / {r['ssim']:.4f} ({r['psnr'] - r['input_psnr']:+.2f})" for r in rs) + " | "
-            + (f"{np.mean(seconds):.0f}" if seconds else "") + " |")
+            f"{r['psnr']:.2f} / {r['ssim']:.4f} ({r['psnr'] - r['input_psnr']:+.2f})" for r in map(res.get, keys)) + " |")
     for q, (who, value) in PUBLISHED_COLOUR.items():
-        rows.append(f"| published: {who} | " + " | ".join(f"{value:.2f}" if qq == q else "" for qq in QUALITIES) + " | |")
+        rows.append(f"| published: {who} | " + " | ".join(f"{value:.2f}" if qq == q else "" for qq in QUALITIES) + " |")
     return "\n".join(rows)
 
 
