@@ -63,11 +63,12 @@ def _pct(value: float | None) -> str:
 
 def table(rows: list[dict], names: list[str]) -> str:
     head = "| step | " + " | ".join(f"{n}: bpp / PSNR / min" for n in names) + " | " + " | ".join(
-        f"{n} BD-rate vs {names[0]}" for n in names[1:]) + " |"
+        f"{n} vs {names[0]}: BD-rate / BD-PSNR" for n in names[1:]) + " |"
     lines = [head, "|" + "---|" * (1 + 2 * len(names) - 1)]
     for row in rows:
         cells = [f"{row[n]['bpp']:.3f} / {row[n]['psnr']:.2f} / {row[n]['seconds'] / 60:.0f}" for n in names]
-        cells += [_pct(row[n]["bd_rate"]) for n in names[1:]]
+        cells += [f"{_pct(row[n]['bd_rate'])} / " + ("n/a" if row[n]["bd_psnr"] is None else f"{row[n]['bd_psnr']:+.2f} dB")
+                  for n in names[1:]]
         lines.append(f"| {row['step']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -113,7 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.out:
         info = (f"Validation (held-aside crops of the training folders, six rate points; bpp is the entropy model's "
                 f"estimate) of each run at the steps they share; minutes are each run's wall time to that step. "
-                f"BD-rate below zero: fewer bits than {names[0]} for the same PSNR. "
+                f"BD-rate below zero: fewer bits than {names[0]} for the same PSNR (n/a where the curves share no "
+                f"PSNR range); BD-PSNR above zero: higher PSNR at the same rate. "
                 f"Regenerate: `python benchmarks/equal_budget.py {' '.join(args.runs)}`.")
         write_block(args.out, "learned-budget", info, text)
     if args.html:

@@ -41,5 +41,5 @@ def test_bd_rate_at_shared_steps_and_the_docs_block(tmp_path):
     assert rows[1]["multi"]["bd_rate"] == pytest.approx(20.0, abs=0.01)  # the later entry for 2000 wins
     assert rows[1]["multi"]["seconds"] == 185
     text = doc.read_text()
-    assert "<!-- learned-budget:start -->" in text and "+20.0 %" in text and "-10.0 %" in text
+    assert "<!-- learned-budget:start -->" in text and "+20.0 % / -" in text and "-10.0 % / +" in text
     assert "plotly" in (tmp_path / "c.html").read_text()
