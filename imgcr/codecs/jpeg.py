@@ -1,8 +1,8 @@
 """JPEG through Pillow's libjpeg-turbo.
 
-A gray image (R = G = B everywhere) is written as a one-channel JPEG, as cjpeg and every camera-raw tool
-write one: the same decoded pixels without two constant chroma planes (about 0.03 bpp, 10 % of the file at
-quality 10 on BSD68)."""
+A gray image (R = G = B everywhere) is written as a one-channel JPEG, as cjpeg writes a gray input: the
+same decoded pixels without two constant chroma planes (about 0.03 bpp, 10 % of the file at quality 10 on
+BSD68)."""
 
 from __future__ import annotations
 
