@@ -124,7 +124,7 @@ def gray_set_rows(args, codecs: list[str]) -> tuple[str, str]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--images", type=Path, default=ROOT.parent / "shared" / "datasets" / "Kodak24")
-    ap.add_argument("--codecs", default="ae-hyperprior")
+    ap.add_argument("--codecs", default="ae-hyperprior,ae-multires,comcnn-jpeg", help="learned codecs for Kodak24 (colour)")
     ap.add_argument("--classical", type=Path, default=ROOT / "docs" / "kodak24_results.json")
     ap.add_argument("--json", type=Path, default=ROOT / "docs" / "kodak24_learned.json")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "learned.md")
@@ -134,7 +134,8 @@ def main() -> None:
     ap.add_argument("--low-rate", type=float, default=0.5, help="also score the curves below this bpp")
     ap.add_argument("--gray-set", type=Path, default=ROOT.parent / "shared" / "datasets" / "BSD68",
                     help="a gray evaluation set (the ComCNN dissertation's BSD68): JPEG and the codecs in --gray-codecs")
-    ap.add_argument("--gray-codecs", default="", help="codecs to score on --gray-set (e.g. comcnn-jpeg); none: skip")
+    ap.add_argument("--gray-codecs", default="comcnn-jpeg,comcnn-jpeg-gray",
+                    help="codecs to score on --gray-set; an empty string skips it")
     ap.add_argument("--gray-json", type=Path, default=ROOT / "docs" / "bsd68_learned.json")
     ap.add_argument("--no-time", action="store_true",
                     help="keep the time and memory table as it is (its probes need a quiet CPU)")
