@@ -20,7 +20,7 @@ def test_upload_compare_and_see_table_and_slider(page, tmp_path, photo):
     path = tmp_path / "dropped photo.png"
     Image.fromarray(photo).save(path)
     page.set_input_files("#upload input[type=file]", str(path))
-    page.wait_for_selector("#upload >> text=dropped photo.png", timeout=30_000)
+    page.wait_for_selector("#upload >> text=dropped photo.png", timeout=90_000)
     page.click("#run")
     page.wait_for_function(
         "() => document.querySelector('#status').innerText.includes('dropped photo.png')"
@@ -49,7 +49,7 @@ def test_bad_upload_shows_a_message(page, tmp_path):
     bad = tmp_path / "notes.txt"
     bad.write_text("not an image")
     page.set_input_files("#upload input[type=file]", str(bad))
-    page.wait_for_selector("#upload >> text=notes.txt", timeout=30_000)
+    page.wait_for_selector("#upload >> text=notes.txt", timeout=90_000)
     page.click("#run")
     page.wait_for_selector("text=this is a text file, not an image", timeout=60_000)
 

@@ -58,7 +58,7 @@ def test_compare_tab_as_a_new_user(browser, app_server, tmp_path, photo):
     path = tmp_path / "my photo.png"
     Image.fromarray(photo).save(path)
     pg.set_input_files("#upload input[type=file]", str(path))
-    pg.wait_for_selector("#upload >> text=my photo.png", timeout=30_000)
+    pg.wait_for_selector("#upload >> text=my photo.png", timeout=90_000)  # the server may still be busy with the default comparison
     pg.click("#run")
     wait_text(pg, "#status", "my photo.png")
     wait_text(pg, "#summary", "JPEG XL")
