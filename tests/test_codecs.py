@@ -77,6 +77,31 @@ def test_jpeg_writes_a_gray_image_as_one_channel(photo):
     with Image.open(io.BytesIO(codec.encode(tinted, codec.resolve(20)))) as im:
         assert im.mode == "RGB"
 
+@pytest.mark.parametrize(("codec_id", "raw_decode"), [
+    ("png", lambda data: np.asarray(Image.open(io.BytesIO(data)))),
+    ("jpeg2000", lambda data: __import__("imagecodecs").jpeg2k_decode(data)),
+    ("jpegxl", lambda data: __import__("imagecodecs").jpegxl_decode(data)),
+    ("avif", lambda data: np.asarray(Image.open(io.BytesIO(data)))),
+    ("avif-rav1e", lambda data: np.asarray(Image.open(io.BytesIO(data)))),
+])
+def test_gray_images_are_coded_as_one_channel(photo, codec_id, raw_decode):
+    codec = get_codec(codec_id)
+    if not codec.available:
+        pytest.skip(codec.unavailable_reason())
+    gray = np.repeat(np.asarray(Image.fromarray(photo[:96, :128]).convert("L"))[..., None], 3, axis=2)
+    data = codec.encode(gray, codec.resolve(60))
+    assert raw_decode(data).ndim == 2  # one channel in the file...
+    out = codec.decode(data)
+    assert out.shape == gray.shape and np.array_equal(out[..., 0], out[..., 2])  # ...decoded as exact gray
+    if codec_id == "png":
+        assert np.array_equal(out, gray)
+        as_rgb = io.BytesIO()
+        Image.fromarray(gray).save(as_rgb, "PNG", compress_level=6)
+        assert len(data) < 0.8 * len(as_rgb.getvalue())
+    tinted = gray.copy()
+    tinted[0, 0, 2] ^= 1  # one pixel off gray: coded in colour
+    assert raw_decode(codec.encode(tinted, codec.resolve(60))).ndim == 3
+
 
 def test_jpeg_progressive_takes_effect(photo):
     codec = get_codec("jpeg")
@@ -219,3 +244,14 @@ def test_jpegli_writes_fewer_bytes_than_libjpeg_turbo_at_equal_psnr(datasets):
         if psnr(image.pixels, turbo.decode(plain)) >= level:
             break
     assert len(data) < 0.95 * len(plain), (len(data), len(plain), q, level)
+
+
+def test_svt_av1_codes_a_gray_image_in_colour(photo):
+    codec = get_codec("avif-svt")
+    if not codec.available:
+        pytest.skip(codec.unavailable_reason())
+    gray = np.repeat(np.asarray(Image.fromarray(photo[:64, :64]).convert("L"))[..., None], 3, axis=2)
+    data = codec.encode(gray, codec.resolve(60))  # SVT-AV1 has no 4:0:0: it must not fail on a gray image
+    with Image.open(io.BytesIO(data)) as im:
+        assert im.mode == "RGB"
+    assert "monochrome" not in codec.library_version() and "monochrome" in get_codec("avif").library_version()

@@ -1,7 +1,8 @@
 """AVIF through pillow-avif-plugin (libavif), one codec entry per AV1 encoder.
 
 Importing ``pillow_avif`` replaces Pillow's own AVIF plugin with the plugin's,
-which adds the SVT-AV1 and rav1e encoders beside aom; decoding uses dav1d.
+which adds the SVT-AV1 and rav1e encoders beside aom; decoding uses dav1d. A gray image (R = G = B
+everywhere) is coded as monochrome AV1 (4:0:0) by aom and rav1e; SVT-AV1 codes 4:2:0 only.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class AvifCodec(Codec):
     mime = "image/avif"
     library = "pillow-avif-plugin/libavif"
     encoder = "aom"
+    monochrome = True  # the encoder codes 4:0:0, so a gray image is written without chroma planes
     options = (
         Option("quality", 75, "libavif quality 0-100 (100 is still lossy)", minimum=0, maximum=100),
         Option("speed", 6, "encoder speed 0 (slow, small) to 10 (fast)", minimum=0, maximum=10),
@@ -50,19 +52,25 @@ class AvifCodec(Codec):
         plugin = _plugin()
         codecs = plugin._avif.codec_versions()
         parts = [p.strip() for p in codecs.split(",") if p.strip().startswith((self.encoder, "dav1d"))]
-        return f"pillow-avif-plugin {pillow_avif.__version__} (libavif {plugin._avif.libavif_version}; {', '.join(parts)})"
+        gray = "; gray images as monochrome" if self.monochrome else ""
+        return (f"pillow-avif-plugin {pillow_avif.__version__} (libavif {plugin._avif.libavif_version}; "
+                f"{', '.join(parts)}){gray}")
 
     def effective(self, settings: dict[str, Any]) -> dict[str, Any]:
         return {**settings, "encoder": self.encoder, "threads": _plugin().DEFAULT_MAX_THREADS or "auto", "range": "full"}
 
     def _encode(self, pixels, settings: dict[str, Any]) -> bytes:
+        from imgcr.degrade import is_gray
+
         _plugin()
+        gray = self.monochrome and is_gray(pixels)
         return pillow_io.save(
             pixels,
             "AVIF",
+            gray=gray,
             quality=int(settings["quality"]),
             speed=int(settings["speed"]),
-            subsampling=settings["subsampling"],
+            subsampling="4:0:0" if gray else settings["subsampling"],
             codec=self.encoder,
         )
 
@@ -75,6 +83,7 @@ class AvifSvtCodec(AvifCodec):
     id = "avif-svt"
     label = "AVIF (SVT-AV1)"
     encoder = "svt"
+    monochrome = False  # "Encoding of color planes failed" on a one-channel image
 
 
 class AvifRav1eCodec(AvifCodec):

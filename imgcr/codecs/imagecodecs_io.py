@@ -26,3 +26,10 @@ def version(library: str) -> str:
     ic = module()
     libs = dict(part.rsplit("-", 1) for part in ic.version().split(", ") if "-" in part)
     return f"imagecodecs {ic.__version__} ({library} {libs.get(library, '?')})"
+
+
+def plane(pixels):
+    """A gray image's (R = G = B everywhere) single plane, so it is coded as one channel; else the RGB array."""
+    from imgcr.degrade import is_gray
+
+    return pixels[..., 0].copy() if is_gray(pixels) else pixels

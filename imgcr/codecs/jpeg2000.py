@@ -1,7 +1,7 @@
 """JPEG 2000 through imagecodecs' OpenJPEG: irreversible 9/7 by target PSNR, or lossless 5/3.
 
 The multi-component (colour) transform is on: Pillow's default ``mct=0`` costs
-about 6.7 dB at equal size.
+about 6.7 dB at equal size. A gray image (R = G = B everywhere) is coded as one component.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ class Jpeg2000Codec(Codec):
         return imagecodecs_io.unavailable("JPEG2K")
 
     def library_version(self) -> str:
-        return imagecodecs_io.version("openjpeg")
+        return imagecodecs_io.version("openjpeg") + "; gray images as one component"
 
     def knob_for_quality(self, quality: float) -> float:
         return 20.0 + 0.25 * quality
@@ -48,10 +48,12 @@ class Jpeg2000Codec(Codec):
 
     def _encode(self, pixels, settings: dict[str, Any]) -> bytes:
         ic = imagecodecs_io.module()
+        pixels = imagecodecs_io.plane(pixels)
+        mct = bool(settings["mct"]) and pixels.ndim == 3
         if settings["lossless"]:
-            return ic.jpeg2k_encode(pixels, level=None, reversible=True, mct=bool(settings["mct"]), codecformat="J2K")
+            return ic.jpeg2k_encode(pixels, level=None, reversible=True, mct=mct, codecformat="J2K")
         return ic.jpeg2k_encode(
-            pixels, level=float(settings["psnr"]), reversible=False, mct=bool(settings["mct"]), codecformat="J2K"
+            pixels, level=float(settings["psnr"]), reversible=False, mct=mct, codecformat="J2K"
         )
 
     def _decode(self, data: bytes):

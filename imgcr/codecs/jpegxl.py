@@ -1,4 +1,5 @@
-"""JPEG XL through imagecodecs' libjxl, by quality or distance, or lossless."""
+"""JPEG XL through imagecodecs' libjxl, by quality or distance, or lossless; a gray image (R = G = B
+everywhere) is coded as one channel."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ class JpegXlCodec(Codec):
         return imagecodecs_io.unavailable("JPEGXL")
 
     def library_version(self) -> str:
-        return imagecodecs_io.version("libjxl")
+        return imagecodecs_io.version("libjxl") + "; gray images as one channel"
 
     def is_lossless(self, settings: dict[str, Any]) -> bool:
         return bool(settings["lossless"])
@@ -49,6 +50,7 @@ class JpegXlCodec(Codec):
     def _encode(self, pixels, settings: dict[str, Any]) -> bytes:
         ic = imagecodecs_io.module()
         effort = int(settings["effort"])
+        pixels = imagecodecs_io.plane(pixels)
         if settings["lossless"]:
             return ic.jpegxl_encode(pixels, lossless=True, effort=effort)
         if settings["distance"]:

@@ -1,4 +1,4 @@
-"""PNG through Pillow's zlib: lossless."""
+"""PNG through Pillow's zlib: lossless. A gray image (R = G = B everywhere) is written as a one-channel PNG."""
 
 from __future__ import annotations
 
@@ -19,10 +19,12 @@ class PngCodec(Codec):
     options = (Option("compress_level", 6, "zlib level 0-9 (lossless at every level)", minimum=0, maximum=9),)
 
     def library_version(self) -> str:
-        return f"{pillow_io.pillow_version()} (zlib {features.version('zlib')})"
+        return f"{pillow_io.pillow_version()} (zlib {features.version('zlib')}; gray images as one-channel PNG)"
 
     def _encode(self, pixels, settings: dict[str, Any]) -> bytes:
-        return pillow_io.save(pixels, "PNG", compress_level=int(settings["compress_level"]))
+        from imgcr.degrade import is_gray
+
+        return pillow_io.save(pixels, "PNG", gray=is_gray(pixels), compress_level=int(settings["compress_level"]))
 
     def _decode(self, data: bytes):
         return pillow_io.open_rgb(data)
