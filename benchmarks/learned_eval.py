@@ -124,7 +124,7 @@ def gray_set_rows(args, codecs: list[str]) -> tuple[str, str]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--images", type=Path, default=ROOT.parent / "shared" / "datasets" / "Kodak24")
-    ap.add_argument("--codecs", default="ae-hyperprior,ae-multires,comcnn-jpeg", help="learned codecs for Kodak24 (colour)")
+    ap.add_argument("--codecs", default="ae-hyperprior,ae-factorized,ae-multires,comcnn-jpeg", help="learned codecs for Kodak24 (colour)")
     ap.add_argument("--classical", type=Path, default=ROOT / "docs" / "kodak24_results.json")
     ap.add_argument("--json", type=Path, default=ROOT / "docs" / "kodak24_learned.json")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "learned.md")

@@ -155,6 +155,8 @@ def _read(codec_id: str, arch: str, path: Path | None, pinned: tuple[str, ...]):
 LEARNED: tuple[tuple[str, str, str, str | None], ...] = (
     ("ae-hyperprior", "Learned: scale hyperprior (imgcr)", "imgcr-HyperpriorAE",
      "c7293950298f317f9ec80de666963b66b45519a34efa603c8d99bd6de5929f51"),
+    ("ae-factorized", "Learned: factorized prior (imgcr)", "imgcr-FactorizedAE",
+     "e92bc115f98f7580b5b9bc38a31e3f2c64f3128cec30ff80960727a6d38ea752"),
     ("ae-multires", "Learned: the seed's multi-resolution autoencoder (imgcr)", "imgcr-MultiResAE",
      "3af55eecd95830eb227869cd13571d7fea848a47bacdeb6528423efeaedb35d5"),
     ("comcnn-jpeg", "Learned: ComCNN -> JPEG -> RecCNN (imgcr)", "imgcr-ComCNNJpeg",
