@@ -88,6 +88,19 @@ def browser():
         b.close()
 
 
+def upload(pg, component: str, path: Path, tries: int = 3, wait_ms: int = 30_000) -> None:
+    """Drop ``path`` on the Gradio upload ``component`` (a CSS id) and wait until its name shows; drop it again
+    if it does not (on 2 busy cores a drop was lost once in a while, the name never appearing in 90 s)."""
+    for attempt in range(tries):
+        pg.set_input_files(f"{component} input[type=file]", str(path))
+        try:
+            pg.wait_for_selector(f"{component} >> text={path.name}", timeout=wait_ms)
+            return
+        except Exception:
+            if attempt == tries - 1:
+                raise
+
+
 def start_app(env: dict, log: Path, timeout: float = 120.0):
     """Start ``python app.py`` with ``env`` on a free port on 127.0.0.1; returns (process, URL)."""
     import subprocess

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
+from tests.conftest import upload
+
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
 
 @pytest.fixture()
@@ -19,8 +21,7 @@ def page(browser, app_server):
 def test_upload_compare_and_see_table_and_slider(page, tmp_path, photo):
     path = tmp_path / "dropped photo.png"
     Image.fromarray(photo).save(path)
-    page.set_input_files("#upload input[type=file]", str(path))
-    page.wait_for_selector("#upload >> text=dropped photo.png", timeout=90_000)
+    upload(page, "#upload", path)
     page.click("#run")
     page.wait_for_function(
         "() => document.querySelector('#status').innerText.includes('dropped photo.png')"
@@ -48,8 +49,7 @@ def test_upload_compare_and_see_table_and_slider(page, tmp_path, photo):
 def test_bad_upload_shows_a_message(page, tmp_path):
     bad = tmp_path / "notes.txt"
     bad.write_text("not an image")
-    page.set_input_files("#upload input[type=file]", str(bad))
-    page.wait_for_selector("#upload >> text=notes.txt", timeout=90_000)
+    upload(page, "#upload", bad)
     page.click("#run")
     page.wait_for_selector("text=this is a text file, not an image", timeout=60_000)
 

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from tests.conftest import upload
+
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
 
 # noise a browser prints that is not the app's (missing favicon/manifest, fonts it may not fetch offline)
@@ -57,8 +59,7 @@ def test_compare_tab_as_a_new_user(browser, app_server, tmp_path, photo):
     # upload, run, see the table fit 1400 px
     path = tmp_path / "my photo.png"
     Image.fromarray(photo).save(path)
-    pg.set_input_files("#upload input[type=file]", str(path))
-    pg.wait_for_selector("#upload >> text=my photo.png", timeout=90_000)  # the server may still be busy with the default comparison
+    upload(pg, "#upload", path)  # the server may still be busy with the default comparison
     pg.click("#run")
     wait_text(pg, "#status", "my photo.png")
     wait_text(pg, "#summary", "JPEG XL")
@@ -119,8 +120,7 @@ def test_restore_tab(browser, app_server, tmp_path, weights_dir, photo):
     pg.wait_for_selector("#restore-run", timeout=30_000)
     src = tmp_path / "mine.png"
     Image.fromarray(photo[:160, :200]).save(src)
-    pg.set_input_files("#restore-upload input[type=file]", str(src))
-    pg.wait_for_selector("#restore-upload >> text=mine.png", timeout=90_000)  # the shared server may still be busy with the previous test on 2 cores
+    upload(pg, "#restore-upload", src)  # the shared server may still be busy with the previous test on 2 cores
     pg.click("#restore-run")
     wait_text(pg, "#restore-table", "DnCNN-3")
     text = pg.inner_text("#restore-table")
