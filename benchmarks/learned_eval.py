@@ -58,7 +58,8 @@ def hwm_kb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 codec.prepare()
 base = hwm_kb()
-t = time.perf_counter(); data = codec.encode(px, codec.resolve(float(sys.argv[5]))); enc = time.perf_counter() - t
+settings = codec.resolve(float(sys.argv[5]), json.loads(sys.argv[6]))
+t = time.perf_counter(); data = codec.encode(px, settings); enc = time.perf_counter() - t
 peak_enc = hwm_kb()
 t = time.perf_counter(); out = codec.decode(data); dec = time.perf_counter() - t
 peak = hwm_kb()
@@ -68,10 +69,34 @@ print(json.dumps({"size": f"{w}x{h}", "bytes": len(data), "bpp": len(data) * 8 /
 """
 
 
-def probe(codec: str, image: Path, w: int, h: int, quality: float = 75) -> dict:
-    out = subprocess.run([sys.executable, "-c", _PROBE, codec, str(image), str(w), str(h), str(quality)],
-                         cwd=ROOT, capture_output=True, text=True, check=True)
+def probe(codec: str, image: Path, w: int, h: int, quality: float = 75, options: dict | None = None) -> dict:
+    out = subprocess.run([sys.executable, "-c", _PROBE, codec, str(image), str(w), str(h), str(quality),
+                          json.dumps(options or {})], cwd=ROOT, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def refined_name(codec: str, steps: int) -> str:
+    return f"{codec}+refine{steps}"
+
+
+def sweep_refined(doc: dict, codecs: list[str], steps: int, images: Path, workers: int, path: Path) -> dict:
+    """Sweep ``codecs`` with ``refine=steps`` (encoder-side latent refinement) as the codecs
+    ``CODEC+refineN``, where the saved ``doc`` lacks them or swept them with other weights, and save it."""
+    from imgcr.codecs import get_codec
+
+    libraries = doc.get("libraries", {})
+    have = {r["codec"] for r in doc["records"]}
+    for codec in codecs:
+        name, lib = refined_name(codec, steps), get_codec(codec).library_version()
+        if name in have and libraries.get(name) == lib:
+            continue
+        more = bench([images], [codec], metric_ids=("psnr", "ssim"), options={codec: {"refine": steps}},
+                     workers=workers, repeats=1)
+        new = [{**r, "codec": name} for r in more["records"]]
+        libraries = {**libraries, name: lib}
+        doc = {**doc, "records": [r for r in doc["records"] if r["codec"] != name] + new, "libraries": libraries}
+        save_json(doc, path)
+    return doc
 
 
 def sweep_missing(doc: dict, codecs: list[str], images: Path, workers: int, path: Path) -> dict:
@@ -137,6 +162,9 @@ def main() -> None:
     ap.add_argument("--gray-codecs", default="comcnn-jpeg,comcnn-jpeg-gray",
                     help="codecs to score on --gray-set; an empty string skips it")
     ap.add_argument("--gray-json", type=Path, default=ROOT / "docs" / "bsd68_learned.json")
+    ap.add_argument("--refine", type=int, default=10,
+                    help="also sweep --refine-codecs with this many encoder-side refinement steps (0: skip)")
+    ap.add_argument("--refine-codecs", default="ae-hyperprior,ae-factorized")
     ap.add_argument("--no-time", action="store_true",
                     help="keep the time and memory table as it is (its probes need a quiet CPU)")
     args = ap.parse_args()
@@ -147,6 +175,11 @@ def main() -> None:
     else:
         doc = bench([args.images], learned, metric_ids=("psnr", "ssim"), workers=args.workers, repeats=1)
         save_json(doc, args.json)
+    refined = [c for c in args.refine_codecs.split(",") if c] if args.refine > 0 else []
+    if refined:
+        doc = sweep_refined(doc, refined, args.refine, args.images, args.workers, args.json)
+    keep = {*learned, *(refined_name(c, args.refine) for c in refined)}
+    doc = {**doc, "records": [r for r in doc["records"] if r["codec"] in keep]}
     records = [r for r in load_results(args.classical)["records"] if r["codec"] in CLASSICAL] + doc["records"]
 
     # --- BD-rate against JPEG
@@ -192,10 +225,13 @@ def main() -> None:
     kodim = sorted(args.images.glob("*.png"))[0]
     trows = ["| codec | image | bytes | bpp | encode s | decode s | RSS before MB | peak RSS MB |",
              "|---|---|---|---|---|---|---|---|"]
-    for codec in [] if args.no_time else [*learned, *(c for c in gray if c not in learned)]:
+    runs = [(c, {}) for c in [*learned, *(c for c in gray if c not in learned)]]
+    runs += [(c, {"refine": args.refine}) for c in refined]
+    for codec, options in [] if args.no_time else runs:
         for w, h in ((768, 512), (2048, 1280)):
-            p = probe(codec, kodim, w, h)
-            trows.append(f"| {codec} | {kodim.name} {p['size']} | {p['bytes']} | {p['bpp']:.3f} | {p['encode_s']:.2f} | "
+            p = probe(codec, kodim, w, h, options=options)
+            label = refined_name(codec, options["refine"]) if options else codec
+            trows.append(f"| {label} | {kodim.name} {p['size']} | {p['bytes']} | {p['bpp']:.3f} | {p['encode_s']:.2f} | "
                          f"{p['decode_s']:.2f} | {p['rss_before_mb']:.0f} | {p['peak_mb']:.0f} |")
     tinfo = ("Quality 75, torch's default threads on this 2-core CPU, nothing else running, each row a fresh process; "
              "'RSS before' is the process with Python, torch and the weights loaded, before the image is coded. "

@@ -12,6 +12,9 @@ One network covers several rate points (a "gained" variable-rate model, Cui et a
 trained with its own lambda (loss ``lambda * 255^2 * MSE + bpp``). Between two rate points the gains
 are interpolated geometrically, so the 0-100 quality knob is continuous and monotone.
 
+An encoder may also refine the latent for the image at hand before rounding it (:meth:`LearnedAE.refine`,
+the codec option ``refine``): slower encoding, smaller files for the same quality, the same decoder.
+
 Tensor contract: float32 ``(N, 3, H, W)`` in [0, 1]; ``compress`` pads to a multiple of
 :attr:`multiple` (edge replication) and ``decompress`` crops back.
 """
@@ -77,14 +80,23 @@ class LearnedAE(nn.Module):
     def _gains(self, rate_idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return torch.exp(self.log_gain[rate_idx])[:, :, None, None], torch.exp(self.log_inv_gain[rate_idx])[:, :, None, None]
 
-    def gains_at(self, quality: float) -> tuple[torch.Tensor, torch.Tensor]:
-        """Gains for quality 0-100, interpolated geometrically between the rate points."""
+    def _between(self, quality: float) -> tuple[int, float]:
+        """The rate points quality 0-100 falls between, and where: (i, t) with t in [0, 1] from point i to i + 1."""
         pos = float(np.clip(quality, 0, 100)) / 100 * (self.rate_points - 1)
         i = min(int(pos), self.rate_points - 2)
-        t = pos - i
+        return i, pos - i
+
+    def gains_at(self, quality: float) -> tuple[torch.Tensor, torch.Tensor]:
+        """Gains for quality 0-100, interpolated geometrically between the rate points."""
+        i, t = self._between(quality)
         g = torch.exp((1 - t) * self.log_gain[i] + t * self.log_gain[i + 1])
         ig = torch.exp((1 - t) * self.log_inv_gain[i] + t * self.log_inv_gain[i + 1])
         return g[None, :, None, None], ig[None, :, None, None]
+
+    def lambda_at(self, quality: float) -> float:
+        """The rate-distortion trade-off at quality 0-100: the lambdas interpolated as the gains are."""
+        i, t = self._between(quality)
+        return float(torch.exp((1 - t) * torch.log(self.lambdas[i]) + t * torch.log(self.lambdas[i + 1])))
 
     # --- training ---------------------------------------------------------------------------------
     def rd_loss(self, x: torch.Tensor, rate_idx: torch.Tensor) -> tuple[torch.Tensor, dict[str, float]]:
@@ -128,7 +140,41 @@ class LearnedAE(nn.Module):
     def update_tables(self) -> None:
         raise NotImplementedError
 
-    def compress(self, x: torch.Tensor, quality: float) -> tuple[bytes, np.ndarray]:
+    def rate_bits(self, y: torch.Tensor) -> torch.Tensor:
+        """The entropy model's bits for a latent (already scaled by the gains), relaxed: the likelihood of
+        each continuous value's unit interval, so it has a gradient everywhere (used by :meth:`refine`)."""
+        raise NotImplementedError
+
+    def refine(self, x: torch.Tensor, y: torch.Tensor, quality: float, steps: int) -> torch.Tensor:
+        """Encoder-side latent refinement (Campos et al. 2019): ``steps`` Adam steps on the latent ``y`` itself
+        against this quality's loss ``lambda * 255^2 * MSE + bpp``, the networks fixed.
+
+        The encoder's amortised guess ``g_a(x)`` is the start; the objective is the training one in its
+        continuous relaxation (no rounding: the synthesis sees ``y``, the rate model the likelihood of
+        ``y``'s unit interval), and the latent is rounded afterwards as usual. The decoder is unchanged, so
+        a refined file decodes like any other. ``x`` is the unpadded image; the latent covers its padded
+        copy, and only the image's own pixels count. No randomness: at the codec's fixed thread count the
+        refined file is the same in every process (tested)."""
+        if steps <= 0:
+            return y
+        h, w = x.shape[-2:]
+        lam = self.lambda_at(quality) * 255**2
+        _, ig = self.gains_at(quality)
+        lr = min(0.2, 2.0 / steps)  # measured on Kodak: 10 steps at 0.2 get most of what 40 at 0.05 do
+        with torch.enable_grad():
+            y = y.detach().clone().requires_grad_(True)
+            opt = torch.optim.Adam([y], lr=lr)
+            for step in range(steps):
+                x_hat = self.g_s(y * ig)[..., :h, :w]
+                loss = lam * F.mse_loss(x_hat, x) + self.rate_bits(y) / (h * w)
+                (grad,) = torch.autograd.grad(loss, [y])
+                y.grad = grad
+                opt.param_groups[0]["lr"] = lr * (1 - step / steps)
+                opt.step()
+        return y.detach()
+
+    def compress(self, x: torch.Tensor, quality: float, refine: int = 0) -> tuple[bytes, np.ndarray]:
+        """The range-coded stream and its escapes for ``x`` at ``quality``; ``refine`` steps of :meth:`refine` first."""
         raise NotImplementedError
 
     def decompress(self, stream: bytes, escapes: np.ndarray, height: int, width: int, quality: float) -> torch.Tensor:
@@ -183,10 +229,13 @@ class FactorizedAE(LearnedAE):
     def update_tables(self) -> None:
         self._store_tables("prior", self.prior.tables())
 
+    def rate_bits(self, y: torch.Tensor) -> torch.Tensor:
+        return -torch.log2(self.prior.likelihood(y)).sum()
+
     @torch.no_grad()
-    def compress(self, x: torch.Tensor, quality: float) -> tuple[bytes, np.ndarray]:
+    def compress(self, x: torch.Tensor, quality: float, refine: int = 0) -> tuple[bytes, np.ndarray]:
         g, _ = self.gains_at(quality)
-        y = torch.round(self.g_a(self._pad(x)) * g)
+        y = torch.round(self.refine(x, self.g_a(self._pad(x)) * g, quality, refine))
         w = coder.Writer()
         w.put(y.numpy(), _channel_index(tuple(y.shape)), self.tables("prior"))
         return w.finish()
@@ -229,10 +278,15 @@ class HyperpriorAE(LearnedAE):
         self._store_tables("prior", self.prior.tables())
         self._store_tables("gauss", self.gauss.tables())
 
+    def rate_bits(self, y: torch.Tensor) -> torch.Tensor:
+        z = self.h_a(torch.abs(y))
+        lik_y = self.gauss.likelihood(y, self.h_s(z))
+        return -torch.log2(lik_y).sum() - torch.log2(self.prior.likelihood(z)).sum()
+
     @torch.no_grad()
-    def compress(self, x: torch.Tensor, quality: float) -> tuple[bytes, np.ndarray]:
+    def compress(self, x: torch.Tensor, quality: float, refine: int = 0) -> tuple[bytes, np.ndarray]:
         g, _ = self.gains_at(quality)
-        y = self.g_a(self._pad(x)) * g
+        y = self.refine(x, self.g_a(self._pad(x)) * g, quality, refine)
         z = torch.round(self.h_a(torch.abs(y)))
         w = coder.Writer()
         w.put(z.numpy(), _channel_index(tuple(z.shape)), self.tables("prior"))
