@@ -94,7 +94,8 @@ def sweep_refined(doc: dict, codecs: list[str], steps: int, images: Path, worker
                      workers=workers, repeats=1)
         new = [{**r, "codec": name} for r in more["records"]]
         libraries = {**libraries, name: lib}
-        doc = {**doc, "records": [r for r in doc["records"] if r["codec"] != name] + new, "libraries": libraries}
+        doc = {**doc, "records": [r for r in doc["records"] if r["codec"] != name] + new, "libraries": libraries,
+               "refined_run": more["run"]}
         save_json(doc, path)
     return doc
 
@@ -194,6 +195,11 @@ def main() -> None:
         rate = "n/a" if res.bd_rate is None else f"{res.bd_rate:+.1f} %"
         val = "n/a" if res.bd_metric is None else f"{res.bd_metric:+.2f} dB"
         rows.append(f"| {name} | {rate} | {val} | {res.overlap:.2f} | {len(pts)} |")
+    for codec in refined:
+        name = refined_name(codec, args.refine)
+        res = {r["codec"]: r for r in bd_table([r for r in records if r["codec"] in (codec, name)], codec, "psnr")}[name]
+        rows.append(f"| {name} against {codec} | {res['bd_rate']:+.1f} % | {res['bd_metric']:+.2f} dB | "
+                    f"{res['overlap']:.2f} | {res['points']} |")
     rows += ["", f"Below {args.low_rate:g} bpp only (the low-rate end, where ComCNN -> JPEG -> RecCNN is meant to "
              "help; fits use every point):", "", "| codec | BD-rate vs JPEG (PSNR), < "
              f"{args.low_rate:g} bpp | BD-PSNR | reason |", "|---|---|---|---|"]
@@ -212,7 +218,9 @@ def main() -> None:
             rows.append(f"| {codec} | {p['quality']:g} | {p['bpp']:.3f} | {p['value']:.2f} | "
                         f"{ssim[codec][i]['value']:.4f} | {enc:.0f} | {dec:.0f} |")
     info = (f"Kodak24 ({len(doc['images'])} images), RGB PSNR, mean at equal setting; learned codecs' bpp is the whole "
-            f".icr file; encode/decode ms with {doc['run']['workers']} worker(s) coding at once. "
+            f".icr file; encode/decode ms with {doc['run']['workers']} worker(s) coding at once"
+            + (f" ({doc['refined_run']['workers']} for the +refine sweeps). " if refined and "refined_run" in doc else ". ")
+            +
             f"Classical records from `{args.classical.name}`; published curves from CompressAI's "
             "results/image/kodak (trained for millions of GPU steps). Regenerate: `python benchmarks/learned_eval.py`.")
     write_block(args.out, "learned-kodak", info, "\n".join(rows))
@@ -233,7 +241,8 @@ def main() -> None:
             label = refined_name(codec, options["refine"]) if options else codec
             trows.append(f"| {label} | {kodim.name} {p['size']} | {p['bytes']} | {p['bpp']:.3f} | {p['encode_s']:.2f} | "
                          f"{p['decode_s']:.2f} | {p['rss_before_mb']:.0f} | {p['peak_mb']:.0f} |")
-    tinfo = ("Quality 75, torch's default threads on this 2-core CPU, nothing else running, each row a fresh process; "
+    tinfo = ("Quality 75, the learned codecs' fixed 2 torch threads on this 2-core CPU, nothing else running, each row "
+             "a fresh process; CODEC+refineN is the codec with the option refine=N (N refinement steps at encode); "
              "'RSS before' is the process with Python, torch and the weights loaded, before the image is coded. "
              "The 2048x1280 photo is the Kodak image upscaled (bicubic) and cropped.")
     if not args.no_time:

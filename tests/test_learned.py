@@ -205,6 +205,24 @@ def test_codec_training_resumes_at_the_saved_step(tmp_path, tiny_data):
     assert again.run()["steps"] == 16
 
 
+def test_codec_training_fine_tunes_from_exported_weights(tmp_path, tiny_data):
+    # exported weights carry integer coding tables a fresh network lacks: --init must still take them
+    import torch
+
+    from imgcr.train.codec_loop import make_trainer
+
+    recipe = _tiny_codec_recipe().with_overrides(steps=4, val_every=4)
+    kw = dict(threads=1, workers=0, progress=False)
+    first = make_trainer(recipe, [str(tiny_data)], tmp_path / "out" / "a", run_dir=tmp_path / "runs" / "a", **kw)
+    first.run()
+    exported = torch.load(tmp_path / "out" / "a.pt", weights_only=True)
+    assert exported["gauss_freqs"].numel() and exported["gauss_freqs"].dtype == torch.int32
+    tuned = make_trainer(recipe, [str(tiny_data)], tmp_path / "out" / "b", run_dir=tmp_path / "runs" / "b",
+                         init=tmp_path / "out" / "a.pt", **kw)
+    assert torch.equal(tuned.model.state_dict()["g_a.0.weight"], exported["g_a.0.weight"])
+    assert tuned.run()["init"] == str(tmp_path / "out" / "a.pt")
+
+
 def test_compare_tab_offers_the_real_file_and_it_decodes_to_the_pixels_shown(tmp_path, small_codec, monkeypatch):
     from PIL import Image
 
