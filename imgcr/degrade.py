@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from imgcr.errors import ImgcrError
+from imgcr.images import is_gray
 
 KINDS = {
     "jpeg": "JPEG at quality Q (libjpeg-turbo, 4:2:0)",
@@ -74,10 +75,6 @@ def downscale_factor(steps: list[Step]) -> int:
         if s.kind == "down":
             f *= int(s.value)
     return f
-
-
-def is_gray(x: np.ndarray) -> bool:
-    return bool(np.array_equal(x[..., 0], x[..., 1]) and np.array_equal(x[..., 1], x[..., 2]))
 
 
 def _apply(x: np.ndarray, step: Step, rng: np.random.Generator) -> np.ndarray:

@@ -19,9 +19,9 @@ import numpy as np
 from imgcr import metrics
 from imgcr.bench import expand_paths
 from imgcr.colour import rgb_to_ycbcr, to_uint8
-from imgcr.degrade import degrade, downscale_factor, is_gray, parse_chain
+from imgcr.degrade import degrade, downscale_factor, parse_chain
 from imgcr.errors import ImgcrError
-from imgcr.images import load_image
+from imgcr.images import is_gray, load_image
 from imgcr.models import get_model
 from imgcr.models.run import restore
 

@@ -65,6 +65,11 @@ class LoadedImage:
         return pixels_digest(self.pixels)
 
 
+def is_gray(x: np.ndarray) -> bool:
+    """Whether an RGB array is gray: R = G = B everywhere (codecs then code one channel)."""
+    return bool(np.array_equal(x[..., 0], x[..., 1]) and np.array_equal(x[..., 1], x[..., 2]))
+
+
 def pixels_digest(pixels: np.ndarray) -> str:
     """Content hash of an image array (shape and bytes)."""
     h = hashlib.sha256(repr(pixels.shape).encode())

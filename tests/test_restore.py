@@ -13,9 +13,9 @@ import pytest
 from PIL import Image
 
 from imgcr.cache import ResultCache
-from imgcr.degrade import degrade, is_gray, parse_chain
+from imgcr.degrade import degrade, parse_chain
 from imgcr.errors import ImgcrError
-from imgcr.images import from_array
+from imgcr.images import from_array, is_gray
 from imgcr.metrics import psnr
 from imgcr.restoration import run_restore
 

@@ -60,7 +60,7 @@ class AvifCodec(Codec):
         return {**settings, "encoder": self.encoder, "threads": _plugin().DEFAULT_MAX_THREADS or "auto", "range": "full"}
 
     def _encode(self, pixels, settings: dict[str, Any]) -> bytes:
-        from imgcr.degrade import is_gray
+        from imgcr.images import is_gray
 
         _plugin()
         gray = self.monochrome and is_gray(pixels)

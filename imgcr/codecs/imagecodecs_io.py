@@ -30,6 +30,6 @@ def version(library: str) -> str:
 
 def plane(pixels):
     """A gray image's (R = G = B everywhere) single plane, so it is coded as one channel; else the RGB array."""
-    from imgcr.degrade import is_gray
+    from imgcr.images import is_gray
 
     return pixels[..., 0].copy() if is_gray(pixels) else pixels

@@ -43,7 +43,7 @@ class JpegCodec(Codec):
         return max(1.0, quality)
 
     def _encode(self, pixels, settings: dict[str, Any]) -> bytes:
-        from imgcr.degrade import is_gray
+        from imgcr.images import is_gray
 
         return pillow_io.save(
             pixels,

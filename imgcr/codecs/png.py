@@ -22,7 +22,7 @@ class PngCodec(Codec):
         return f"{pillow_io.pillow_version()} (zlib {features.version('zlib')}; gray images as one-channel PNG)"
 
     def _encode(self, pixels, settings: dict[str, Any]) -> bytes:
-        from imgcr.degrade import is_gray
+        from imgcr.images import is_gray
 
         return pillow_io.save(pixels, "PNG", gray=is_gray(pixels), compress_level=int(settings["compress_level"]))
 
