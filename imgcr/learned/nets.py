@@ -59,6 +59,7 @@ class LearnedAE(nn.Module):
     multiple = 16
     table_names: tuple[str, ...] = ()
     lambdas: torch.Tensor
+    g_s: nn.Module  # the synthesis transform, set by each subclass
 
     def __init__(self, n: int, m: int, lambdas: tuple[float, ...] = DEFAULT_LAMBDAS):
         super().__init__()
