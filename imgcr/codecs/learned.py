@@ -41,8 +41,9 @@ class LearnedCodec(Codec):
     kind = "learned"
     extension = container.EXTENSION
     library = "imgcr (torch + constriction)"
-    options: tuple[Option, ...] = (Option("quality", 75.0, "the rate knob, 0-100 (continuous: interpolates between the trained rate points)",
-                      minimum=0.0, maximum=100.0),)
+    options: tuple[Option, ...] = (
+        Option("quality", 75.0, "the rate knob, 0-100 (continuous: interpolates between the trained rate points)",
+               minimum=0.0, maximum=100.0),)
     knob = Knob("quality", 0.0, 100.0, integer=False)
     sweep = (0, 15, 30, 45, 60, 75, 90, 100)
 

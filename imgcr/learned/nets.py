@@ -161,7 +161,7 @@ class LearnedAE(nn.Module):
         h, w = x.shape[-2:]
         lam = self.lambda_at(quality) * 255**2
         _, ig = self.gains_at(quality)
-        lr = min(0.2, 2.0 / steps)  # measured on Kodak: 10 steps at 0.2 get most of what 40 at 0.05 do
+        lr = min(0.2, 2.0 / steps)  # measured on kodim01: 10 steps at 0.2 get most of what 40 at 0.05 do
         with torch.enable_grad():
             y = y.detach().clone().requires_grad_(True)
             opt = torch.optim.Adam([y], lr=lr)
