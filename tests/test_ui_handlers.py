@@ -141,6 +141,25 @@ def test_bench_tab_handlers(tmp_path, photo):
         run_bench(None, SAMPLES, ["jpeg"], "ten", ["psnr"], 1, "jpeg", "psnr", 75, progress=no_progress)
 
 
+def test_bench_tab_codec_options_reach_the_encoder(tmp_path, photo):
+    from imgcr.ui.bench_tab import UPLOADS, run_bench
+
+    a = tmp_path / "a.png"
+    Image.fromarray(photo[:96, :128]).save(a)
+
+    def sizes(options: str) -> tuple[str, dict]:
+        out = run_bench([str(a)], UPLOADS, ["jpeg"], "50", ["psnr"], 1, "jpeg", "psnr", 50, options,
+                        progress=no_progress)
+        return out[0], {r["quality"]: r["bytes"] for r in out[-1]["records"]}
+
+    plain_status, plain = sizes("")
+    status, full_chroma = sizes("jpeg.subsampling=4:4:4")
+    assert full_chroma[50] > plain[50] and "jpeg.subsampling=4:4:4" in status and "subsampling" not in plain_status
+    with pytest.raises(gr.Error, match="no option 'speed'"):
+        run_bench([str(a)], UPLOADS, ["jpeg"], "50", ["psnr"], 1, "jpeg", "psnr", 50, "jpeg.speed=3",
+                  progress=no_progress)
+
+
 def test_each_mode_shows_only_its_control_with_units():
     from imgcr.ui.compare_tab import TARGETS, mode_controls
 

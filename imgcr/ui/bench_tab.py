@@ -14,7 +14,7 @@ from imgcr.codecs import DEFAULT_CODECS, REGISTRY
 from imgcr.errors import ImgcrError
 from imgcr.rd import bd_table
 from imgcr.samples import sample_paths
-from imgcr.ui.common import SESSION_TTL_S, output_folder, user_errors
+from imgcr.ui.common import SESSION_TTL_S, codec_options_box, output_folder, parse_option_text, user_errors
 
 SAMPLES = "scikit-image samples (CC0)"
 UPLOADS = "my uploads only"
@@ -85,7 +85,7 @@ def _views(doc: dict, anchor: str, metric: str, setting: float, image: str = MEA
 
 @user_errors
 def run_bench(uploads, source, codecs, qualities, metric_ids, workers, anchor, rd_metric, setting,
-              progress=gr.Progress()):
+              extra_options: str = "", progress=gr.Progress()):
     """Run a sweep; returns status, BD table, six figures, download files, and the results state."""
     if not codecs:
         raise gr.Error("choose at least one codec")
@@ -98,8 +98,9 @@ def run_bench(uploads, source, codecs, qualities, metric_ids, workers, anchor, r
     def report(done, total, label):
         progress(done / total, desc=f"{done}/{total} {label}")
 
-    doc = bench(paths, codecs, parse_qualities(qualities), metric_ids, workers=int(workers), names=names,
-                progress=report)
+    options = parse_option_text(extra_options)
+    doc = bench(paths, codecs, parse_qualities(qualities), metric_ids, options=options, workers=int(workers),
+                names=names, progress=report)
     folder = output_folder()
     save_json(doc, folder / "results.json")
     save_csv(doc, folder / "results.csv")
@@ -109,6 +110,8 @@ def run_bench(uploads, source, codecs, qualities, metric_ids, workers, anchor, r
     status = (f"{len(doc['records'])} records: {len(doc['images'])} images x {len(codecs)} codecs; "
               f"{int(workers)} worker(s). BD-rate is against **{anchor}** on mean curves (PCHIP on log-rate); "
               "negative = fewer bits for the same quality.")
+    if options:
+        status += " Codec options: " + ", ".join(f"`{c}.{k}={v}`" for c, kv in options.items() for k, v in kv.items())
     if doc["errors"]:
         status += "\n" + "\n".join(f"- {c}: {e}" for c, e in doc["errors"].items())
     files = [str(folder / n) for n in ("results.json", "results.csv", "rd_curves.csv", "charts.html")]
@@ -147,6 +150,8 @@ def build() -> None:
                                     label="Curve / BD metric")
             curve_image = gr.Dropdown([MEAN], value=MEAN, label="Curves and BD-rate for")
             setting = gr.Slider(0, 100, value=75, step=5, label="Setting for the bar charts")
+            with gr.Accordion("Codec options", open=False):
+                extra = codec_options_box()
             run = gr.Button("Run benchmark", variant="primary", elem_id="bench-run")
         with gr.Column(scale=2):
             status = gr.Markdown(elem_id="bench-status")
@@ -167,7 +172,7 @@ def build() -> None:
             tvq = gr.Plot(label="Time vs setting", show_label=False)
     state = gr.State(time_to_live=SESSION_TTL_S)
     charts = [table, rd, size, timing, quality, heat, tvq]
-    run.click(run_bench, [uploads, source, codecs, qualities, metric_ids, workers, anchor, rd_metric, setting],
+    run.click(run_bench, [uploads, source, codecs, qualities, metric_ids, workers, anchor, rd_metric, setting, extra],
               [status, *charts, files, curve_image, rd_metric, state], api_name="bench")
     for control in (anchor, rd_metric, setting, curve_image):
         control.change(refresh, [state, anchor, rd_metric, setting, curve_image], charts, api_visibility="private")

@@ -109,3 +109,25 @@ def png_files(*images):
         Image.fromarray(np.ascontiguousarray(px)).save(path, compress_level=1)
         out.append(str(path))
     return tuple(out)
+
+
+def parse_option_text(text: str | None) -> dict[str, dict[str, str]]:
+    """The codec-options box's ``CODEC.NAME=VALUE`` items (space separated); empty for an empty box."""
+    from imgcr.codecs import parse_options
+
+    return parse_options(text.split()) if text and text.strip() else {}
+
+
+def codec_options_box() -> gr.Textbox:
+    """The codec-options text box and, under it, every codec's options and what its quality maps to."""
+    from imgcr.codecs import REGISTRY
+
+    box = gr.Textbox(value="", label="CODEC.NAME=VALUE, space separated",
+                     placeholder="jpeg.subsampling=4:4:4 avif.speed=8 jpegxl.effort=9 ae-hyperprior.refine=10")
+    lines = ["| codec | quality maps to | options |", "|---|---|---|"]
+    for c in REGISTRY.values():
+        opts = ", ".join(f"`{o.name}`={o.default}" + (f" ({'/'.join(map(str, o.choices))})" if o.choices else "")
+                         for o in c.options)
+        lines.append(f"| {c.id} | {c.quality_doc} | {opts or '-'} |")
+    gr.Markdown("\n".join(lines))
+    return box

@@ -12,16 +12,18 @@ import pandas as pd
 from PIL import Image
 
 from imgcr import glossary, metrics, views
-from imgcr.codecs import DEFAULT_CODECS, REGISTRY, parse_options
+from imgcr.codecs import DEFAULT_CODECS, REGISTRY
 from imgcr.pipeline import CodecResult, compare
 from imgcr.samples import sample_names
 from imgcr.search import Target
 from imgcr.ui.common import (
     SESSION_TTL_S,
     clear_on,
+    codec_options_box,
     link_upload_and_sample,
     load_input,
     output_folder,
+    parse_option_text,
     png_files,
     user_errors,
 )
@@ -135,7 +137,7 @@ def run_compare(
     if not codecs:
         raise gr.Error("choose at least one codec")
     target = _target(mode, target_value)
-    options = parse_options(extra_options.split()) if extra_options and extra_options.strip() else {}
+    options = parse_option_text(extra_options)
 
     def report(fraction, text):
         progress(fraction, desc=text)
@@ -336,9 +338,7 @@ def build(demo: gr.Blocks | None = None) -> None:
             metric_ids = gr.CheckboxGroup([(m.label, m.id) for m in metrics.METRICS.values()],
                                           value=list(metrics.DEFAULT_METRICS), label="Metrics", elem_classes=[ADVANCED])
             with gr.Accordion("Codec options", open=False, elem_classes=[ADVANCED]):
-                extra = gr.Textbox(value="", label="CODEC.NAME=VALUE, space separated",
-                                   placeholder="jpeg.subsampling=4:4:4 avif.speed=8 jpegxl.effort=9 webp.lossless=true")
-                gr.Markdown(_options_help())
+                extra = codec_options_box()
         with gr.Column(scale=3):
             status = gr.Markdown(elem_id="status")
             summary = gr.Dataframe(headers=SUMMARY_COLUMNS, label="Results (timings: median of up to 3 runs)",
@@ -407,11 +407,3 @@ def first_visit(progress=gr.Progress()):
     return run_compare(None, sample_names()[0], available, next(iter(MODES)), 75, None,
                        ["psnr", "ssim"], "", progress=progress)
 
-
-def _options_help() -> str:
-    lines = ["| codec | quality maps to | options |", "|---|---|---|"]
-    for c in REGISTRY.values():
-        opts = ", ".join(f"`{o.name}`={o.default}" + (f" ({'/'.join(map(str, o.choices))})" if o.choices else "")
-                         for o in c.options)
-        lines.append(f"| {c.id} | {c.quality_doc} | {opts or '-'} |")
-    return "\n".join(lines)
