@@ -98,5 +98,5 @@ trained end to end for rate + λ·distortion, and it has no blocks: its artifact
 not squares. Try it: imgcr's own `ae-hyperprior` is in the Compare tab's codec list; its file (`.icr`) holds the
 coded latents, and the picture shown is that file decoded. The encoder can also search for a better latent for
 your image before coding it (the option `ae-hyperprior.refine=10` in Compare's codec options): the same
-decoder reads the file, which is about 10 % smaller at the same quality, but encoding takes ~30 times longer.
+decoder reads the file, which is a few per cent smaller at the same quality, but encoding takes ~30 times longer.
 """

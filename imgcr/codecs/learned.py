@@ -165,7 +165,7 @@ def _read(codec_id: str, arch: str, path: Path | None, pinned: tuple[str, ...]):
 # id, label, architecture (imgcr.learned.nets), sha256 of weights/ID.pt
 LEARNED: tuple[tuple[str, str, str, str | None], ...] = (
     ("ae-hyperprior", "Learned: scale hyperprior (imgcr)", "imgcr-HyperpriorAE",
-     "c7293950298f317f9ec80de666963b66b45519a34efa603c8d99bd6de5929f51"),
+     "b4ea29dcab306b091d36dfef21164d865f876ea778f627e6ba8450172bc9cc88"),
     ("ae-factorized", "Learned: factorized prior (imgcr)", "imgcr-FactorizedAE",
      "e92bc115f98f7580b5b9bc38a31e3f2c64f3128cec30ff80960727a6d38ea752"),
     ("ae-multires", "Learned: the seed's multi-resolution autoencoder (imgcr)", "imgcr-MultiResAE",
