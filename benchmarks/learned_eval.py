@@ -220,8 +220,7 @@ def main() -> None:
     info = (f"Kodak24 ({len(doc['images'])} images), RGB PSNR, mean at equal setting; learned codecs' bpp is the whole "
             f".icr file; encode/decode ms with {doc['run']['workers']} worker(s) coding at once"
             + (f" ({doc['refined_run']['workers']} for the +refine sweeps). " if refined and "refined_run" in doc else ". ")
-            +
-            f"Classical records from `{args.classical.name}`; published curves from CompressAI's "
+            + f"Classical records from `{args.classical.name}`; published curves from CompressAI's "
             "results/image/kodak (trained for millions of GPU steps). Regenerate: `python benchmarks/learned_eval.py`.")
     write_block(args.out, "learned-kodak", info, "\n".join(rows))
 

@@ -16,7 +16,7 @@ import pytest
 import torch
 
 from imgcr.codecs.learned import LearnedCodec
-from imgcr.errors import CodecError
+from imgcr.errors import CodecError, ImgcrError
 from imgcr.learned import coder, container
 from imgcr.learned.comcnn import ComCNNJpeg
 from imgcr.learned.nets import FactorizedAE, HyperpriorAE, MultiResAE
@@ -221,6 +221,10 @@ def test_codec_training_fine_tunes_from_exported_weights(tmp_path, tiny_data):
                          init=tmp_path / "out" / "a.pt", **kw)
     assert torch.equal(tuned.model.state_dict()["g_a.0.weight"], exported["g_a.0.weight"])
     assert tuned.run()["init"] == str(tmp_path / "out" / "a.pt")
+    foreign = tmp_path / "foreign.pt"
+    torch.save({**exported, "extra.weight": torch.zeros(1)}, foreign)
+    with pytest.raises(ImgcrError, match="unexpected extra.weight"):
+        make_trainer(recipe, [str(tiny_data)], tmp_path / "out" / "c", run_dir=tmp_path / "runs" / "c", init=foreign, **kw)
 
 
 def test_compare_tab_offers_the_real_file_and_it_decodes_to_the_pixels_shown(tmp_path, small_codec, monkeypatch):

@@ -188,10 +188,11 @@ class Trainer:
             # a learned codec's exported weights carry integer coding tables: they are recomputed at export
             tables = {f"{n}_{p}" for n in getattr(self.model, "table_names", ()) for p in ("offsets", "lengths", "freqs")}
             state = {k: v.float() if v.is_floating_point() else v for k, v in state.items() if k not in tables}
-            self.model.load_state_dict(state, strict=not tables)
-            missing = set(self.model.state_dict()) - set(state) - tables
-            if missing:
-                raise ValueError(f"missing {', '.join(sorted(missing)[:3])}")
+            result = self.model.load_state_dict(state, strict=False)
+            wrong = [f"missing {k}" for k in result.missing_keys if k not in tables] + \
+                    [f"unexpected {k}" for k in result.unexpected_keys]
+            if wrong:
+                raise ValueError(", ".join(wrong[:3]))
         except Exception as exc:
             reason = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
             raise ImgcrError(f"--init {path}: not weights of this recipe's {self.recipe.arch} ({reason})") from None
