@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from docs_block import write_block  # noqa: E402
 
 import imgcr.cache  # noqa: E402
-from imgcr.bench import bench, local_cluster, plan, save_json, tune_malloc  # noqa: E402
+from imgcr.bench.sweep import bench, local_cluster, plan, save_json, tune_malloc  # noqa: E402
 
 DEFAULT_IMAGES = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets" / "Kodak24"
 

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.docs_block import write_block  # noqa: E402
-from imgcr.bdrate import bd  # noqa: E402
+from imgcr.bench.bdrate import bd  # noqa: E402
 
 
 def validation_curves(run_dir: Path) -> dict[int, dict]:

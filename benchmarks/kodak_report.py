@@ -19,18 +19,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from imgcr.bench import load_results  # noqa: E402
+from imgcr.bench.rd import bd_table, curves  # noqa: E402
+from imgcr.bench.sweep import load_results  # noqa: E402
 from imgcr.codecs import REGISTRY  # noqa: E402
-from imgcr.rd import bd_table, curves  # noqa: E402
 
 # CompressAI's published JPEG run on Kodak (results/kodak/jpeg.json): quality -> (bpp, RGB PSNR dB)
 COMPRESSAI_JPEG = {10: (0.327, 26.58), 50: (0.906, 32.06), 75: (1.369, 34.39)}
 
 
 def _jpeg_plain(folder: Path, quality: int) -> tuple[float, float]:
-    from imgcr.bench import expand_paths
     from imgcr.codecs import get_codec
-    from imgcr.images import load_image
+    from imgcr.images import expand_paths, load_image
     from imgcr.metrics import psnr
 
     codec = get_codec("jpeg")

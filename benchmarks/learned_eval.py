@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.docs_block import write_block  # noqa: E402
-from imgcr.bdrate import bd  # noqa: E402
-from imgcr.bench import bench, load_results, save_json  # noqa: E402
-from imgcr.rd import bd_table, curves  # noqa: E402
+from imgcr.bench.bdrate import bd  # noqa: E402
+from imgcr.bench.rd import bd_table, curves  # noqa: E402
+from imgcr.bench.sweep import bench, load_results, save_json  # noqa: E402
 from imgcr.references import KODAK_PSNR, kodak_curves  # noqa: E402
 
 CLASSICAL = ("jpeg", "webp", "jpeg2000", "avif", "jpegxl")
@@ -247,7 +247,7 @@ def main() -> None:
     if not args.no_time:
         write_block(args.out, "learned-time", tinfo, "\n".join(trows))
 
-    from imgcr.plots import rd_figure
+    from imgcr.bench.plots import rd_figure
 
     fig = rd_figure(records, "psnr", extra=kodak_curves("psnr"))
     args.html.parent.mkdir(parents=True, exist_ok=True)

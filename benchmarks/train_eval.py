@@ -155,8 +155,8 @@ def study_table(res: dict) -> str:
 
 def kodak_block(results_path: Path) -> tuple[str, str]:
     """BD-rate of compress-then-restore with the U-Net against JPEG and against JPEG + DnCNN-3, from a bench run."""
-    from imgcr.bench import load_results
-    from imgcr.rd import bd_table, curves
+    from imgcr.bench.rd import bd_table, curves
+    from imgcr.bench.sweep import load_results
 
     doc = load_results(results_path)
     rows = ["| codec | anchor | metric | BD-rate % | BD-metric | overlap | points |", "|---|---|---|---|---|---|---|"]

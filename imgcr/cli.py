@@ -228,10 +228,10 @@ def _table(doc) -> str:
 def _bench(args) -> int:
     from tqdm import tqdm
 
-    from imgcr.bench import bench, parse_qualities, save_csv, save_json, tune_malloc
+    from imgcr.bench.sweep import bench, parse_qualities, save_csv, save_json, tune_malloc
     from imgcr.codecs import parse_options
 
-    tune_malloc()  # a batch process: big arrays stay in the heap (see imgcr.bench.tune_malloc)
+    tune_malloc()  # a batch process: big arrays stay in the heap (see imgcr.bench.sweep.tune_malloc)
     bar = tqdm(total=0, unit="job", file=sys.stderr, disable=None)
 
     def progress(done, total, label):
@@ -255,8 +255,8 @@ def _bench(args) -> int:
 
 
 def _bd_rate(args) -> int:
-    from imgcr.bench import load_results
-    from imgcr.rd import bd_table
+    from imgcr.bench.rd import bd_table
+    from imgcr.bench.sweep import load_results
 
     doc = load_results(args.results)
     rows = bd_table(doc["records"], args.anchor, args.metric, args.image)
@@ -273,9 +273,9 @@ def _bd_rate(args) -> int:
 
 
 def _plot(args) -> int:
-    from imgcr.bench import load_results
-    from imgcr.plots import charts_html
-    from imgcr.rd import bd_table
+    from imgcr.bench.plots import charts_html
+    from imgcr.bench.rd import bd_table
+    from imgcr.bench.sweep import load_results
 
     doc = load_results(args.results)
     rows = bd_table(doc["records"], args.anchor, "psnr") if any(r.get("psnr") is not None for r in doc["records"]) else None

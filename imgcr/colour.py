@@ -21,6 +21,13 @@ def rgb_to_ycbcr(rgb: np.ndarray, studio: bool = False) -> np.ndarray:
     return rgb.astype(np.float64) @ m.T + off
 
 
+def luma(rgb: np.ndarray, studio: bool = False) -> np.ndarray:
+    """Y alone of :func:`rgb_to_ycbcr` (float64, 0-255 scale): ``studio`` is BT.601 studio range (16-235),
+    MATLAB's ``rgb2ycbcr`` and the SR literature's Y."""
+    m, off = (_STUDIO, _STUDIO_OFF) if studio else (_FULL, _FULL_OFF)
+    return rgb.astype(np.float64) @ m[0] + off[0]
+
+
 def ycbcr_to_rgb(ycc: np.ndarray, studio: bool = False) -> np.ndarray:
     """float YCbCr -> float64 RGB (0-255 scale, not clipped)."""
     m, off = (_STUDIO, _STUDIO_OFF) if studio else (_FULL, _FULL_OFF)

@@ -116,17 +116,13 @@ def model_concurrency() -> int:
     raw = os.environ.get("IMGCR_MODEL_CONCURRENCY")
     if raw:
         return max(1, int(raw))
-    forced = device()
-    if forced and forced.startswith("cuda"):
-        return 1
-    try:
-        import torch
+    from imgcr.devices import best_device
 
-        if forced is None and torch.cuda.is_available():
-            return 1
-    except ImportError:
-        pass
-    return concurrency()
+    try:
+        on_gpu = best_device().startswith("cuda")
+    except ImportError:  # no torch: no models run on a GPU
+        on_gpu = False
+    return 1 if on_gpu else concurrency()
 
 
 def host() -> str:

@@ -33,3 +33,10 @@ class UnknownNameError(ImgcrError):
 
 class WeightsError(ImgcrError):
     """Model weights are missing, corrupt, or failed their checksum."""
+
+
+def first_line(exc: BaseException, limit: int = 200) -> str:
+    """The first line of an exception's message (at most ``limit`` characters), or its type's name when empty:
+    a library's multi-line error shown to a user as one line."""
+    lines = str(exc).strip().splitlines()
+    return lines[0][:limit] if lines else type(exc).__name__

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -18,7 +19,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from imgcr import config
-from imgcr.errors import ImageLoadError, ImageTooLargeError
+from imgcr.errors import ImageLoadError, ImageTooLargeError, ImgcrError, first_line
 
 # Pillow's own bomb guard raises only at twice its limit; we check the header size
 # against our limit ourselves, and keep Pillow's guard as a second net, set from the
@@ -121,7 +122,7 @@ def _decode(data: bytes, name: str) -> LoadedImage:
     except UnidentifiedImageError:
         raise ImageLoadError(f"{name}: {_what_is_it(data)}") from None
     except Exception as exc:  # Pillow's parsers raise many types on hostile bytes (TypeError, KeyError...)
-        raise ImageLoadError(f"{name}: corrupt image ({_first_line(exc)})") from None
+        raise ImageLoadError(f"{name}: corrupt image ({first_line(exc)})") from None
     width, height = im.size
     if width * height > config.max_pixels():
         raise ImageTooLargeError(
@@ -139,11 +140,6 @@ def _decode(data: bytes, name: str) -> LoadedImage:
         notes = loaded.notes + ("16-bit image reduced to 8 bits per channel",)
         loaded = LoadedImage(loaded.pixels, loaded.name, loaded.source_format, loaded.source_mode, notes)
     return loaded
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return (text[0] if text else type(exc).__name__)[:200]
 
 
 def _source_bits(im: Image.Image, data: bytes) -> int:
@@ -199,7 +195,7 @@ def _to_rgb(im: Image.Image, name: str, fmt: str | None) -> LoadedImage:
     except MemoryError:
         raise
     except Exception as exc:  # any decoder failure on hostile bytes is a corrupt file, said in one line
-        raise ImageLoadError(f"{name}: corrupt or truncated image ({_first_line(exc)})") from None
+        raise ImageLoadError(f"{name}: corrupt or truncated image ({first_line(exc)})") from None
     rgb.setflags(write=False)
     return LoadedImage(rgb, name, fmt, mode, tuple(notes))
 
@@ -234,3 +230,21 @@ def _convert(im: Image.Image, notes: list[str]) -> np.ndarray:
     elif mode not in ("RGB",):
         notes.append(f"{mode} converted to RGB")
     return np.array(im.convert("RGB"))
+
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".ppm", ".pgm", ".tga"}
+
+
+def expand_paths(paths: Sequence[str | Path]) -> list[Path]:
+    """Files as given, folders as their image files (sorted, not recursive)."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out += sorted(f for f in p.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES and f.is_file())
+        elif p.is_file():
+            out.append(p)
+        else:
+            raise ImgcrError(f"{p}: no such file or folder")
+    if not out:
+        raise ImgcrError("no images found in " + ", ".join(map(str, paths)))
+    return out

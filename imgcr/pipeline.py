@@ -17,6 +17,7 @@ from imgcr.cache import Entry, ResultCache, default_cache, make_key
 from imgcr.codecs import DEFAULT_CODECS, get_codec
 from imgcr.errors import CodecError, CodecUnavailableError
 from imgcr.images import LoadedImage
+from imgcr.numbers import rounded
 from imgcr.search import Target, search
 from imgcr.timing import timed
 
@@ -63,14 +64,14 @@ class CodecResult:
             "library": self.library,
             "lossless": self.lossless,
             "bytes": self.bytes,
-            "bpp": _round(self.bpp, 5),
-            "ratio": _round(self.ratio, 4),
+            "bpp": rounded(self.bpp, 5),
+            "ratio": rounded(self.ratio, 4),
         }
         for m in metrics.METRICS:
-            out[m] = _round(self.metrics.get(m), 6)
+            out[m] = rounded(self.metrics.get(m), 6)
         out.update(
-            encode_ms=_round(self.encode_ms, 3),
-            decode_ms=_round(self.decode_ms, 3),
+            encode_ms=rounded(self.encode_ms, 3),
+            decode_ms=rounded(self.decode_ms, 3),
             timing_runs=self.timing_runs,
             target=self.target,
             cached=self.cached,
@@ -87,10 +88,6 @@ class CodecResult:
         path.write_bytes(self.data)
         self.file = str(path)
         return path
-
-
-def _round(x: float | None, nd: int) -> float | None:
-    return None if x is None else round(float(x), nd)
 
 
 def compare(

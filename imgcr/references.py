@@ -31,7 +31,7 @@ def is_kodak24(images: list[dict[str, Any]]) -> bool:
 
 
 def kodak_curves(metric: str = "psnr") -> dict[str, list[dict[str, Any]]]:
-    """The published Kodak curves as :func:`imgcr.plots.rd_figure` ``extra`` curves (PSNR only)."""
+    """The published Kodak curves as :func:`imgcr.bench.plots.rd_figure` ``extra`` curves (PSNR only)."""
     if metric != "psnr":
         return {}
     return {name: [{"bpp": b, "value": v, "quality": None, "images": 24} for b, v in pts]

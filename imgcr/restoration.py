@@ -18,10 +18,11 @@ from PIL import Image
 from imgcr import metrics, weights
 from imgcr.cache import Entry, ResultCache, default_cache, make_key
 from imgcr.degrade import chain_label, degrade, downscale_factor, parse_chain
-from imgcr.errors import ImgcrError
+from imgcr.errors import ImgcrError, first_line
 from imgcr.images import LoadedImage, pixels_digest
 from imgcr.models import get_model
 from imgcr.models.run import restore
+from imgcr.numbers import rounded
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +42,9 @@ class ModelRun:
     cached: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {"model": self.model, "label": self.label, "seconds": _r(self.seconds), "device": self.device,
+        return {"model": self.model, "label": self.label, "seconds": rounded(self.seconds), "device": self.device,
                 "notes": list(self.notes), "error": self.error, "cached": self.cached,
-                "restored": {m: _r(v) for m, v in self.metrics.items()},
+                "restored": {m: rounded(v) for m, v in self.metrics.items()},
                 "shape": None if self.pixels is None else list(self.pixels.shape)}
 
 
@@ -58,10 +59,6 @@ class RestoreReport:
     notes: tuple[str, ...] = ()
     baseline_label: str = ""  # what Δ columns are measured against: the degraded image, or its bicubic upscale (SR)
     baseline_metrics: dict[str, float | None] = field(default_factory=dict)
-
-
-def _r(x):
-    return None if x is None else round(float(x), 6)
 
 
 def measure(reference: np.ndarray | None, img: np.ndarray, metric_ids: Sequence[str]) -> dict[str, float | None]:
@@ -180,8 +177,7 @@ def run_restore(
         except ImgcrError as exc:
             run.error = str(exc)
         except Exception as exc:  # a model that crashes costs its own row, never the others' or the request
-            first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
-            run.error = f"{spec.id} failed: {type(exc).__name__}: {first}"
+            run.error = f"{spec.id} failed: {type(exc).__name__}: {first_line(exc) if str(exc).strip() else ''}"
             log.warning("restore: %s", run.error)
         runs.append(run)
     if progress:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from imgcr import config
-from imgcr.errors import WeightsError
+from imgcr.errors import WeightsError, first_line
 
 
 @dataclass(frozen=True)
@@ -156,8 +156,7 @@ def _from_hub(spec: WeightFile, progress: Callable[[int, int], None] | None) -> 
         got = Path(hf_hub_download(repo, name, revision=revision, endpoint=config.hub_endpoint(),
                                    tqdm_class=_reporting_tqdm(progress)))
     except Exception as exc:  # HTTP, network, offline-mode and cache errors alike: one line
-        reason = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
-        raise WeightsError(f"{spec.id}: Hub download of {where} failed: {reason}") from None
+        raise WeightsError(f"{spec.id}: Hub download of {where} failed: {first_line(exc, 160)}") from None
     digest = sha256_file(got)
     if digest not in spec.sha256:
         blob = got.resolve()

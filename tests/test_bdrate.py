@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from imgcr.bdrate import bd
+from imgcr.bench.bdrate import bd
 
 # The FAU-LMS/bjontegaard README example (libx265 at two presets).
 RATE_A = [9487.76, 4593.60, 2486.44, 1358.24]

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from imgcr import plots
-from imgcr.bench import bench, load_results, plan, save_csv, save_json
+from imgcr.bench import plots
+from imgcr.bench.rd import bd_table, curves
+from imgcr.bench.sweep import bench, load_results, plan, save_csv, save_json
 from imgcr.errors import ImgcrError
-from imgcr.rd import bd_table, curves
 
 ROOT = Path(__file__).resolve().parent.parent
 CODECS = ["jpeg", "webp", "png"]
@@ -91,7 +91,7 @@ def test_scheduler_local_starts_a_tuned_cluster(sequential, folder, fresh_cache)
     """`--scheduler local:2`: imgcr's own LocalCluster (no stack profiler; jobs tune the allocator), same records."""
     from distributed import Client
 
-    from imgcr.bench import local_cluster, tune_malloc
+    from imgcr.bench.sweep import local_cluster, tune_malloc
 
     with local_cluster(1) as cluster, Client(cluster) as client:
         seen = client.run(lambda: __import__("dask").config.get("distributed.worker.profile.enabled"))
@@ -243,7 +243,7 @@ def test_worker_processes_tune_the_allocator():
 
     from tests.conftest import ROOT
 
-    code = ("from imgcr.bench import tune_malloc; import platform; "
+    code = ("from imgcr.bench.sweep import tune_malloc; import platform; "
             "print(tune_malloc() if platform.libc_ver()[0] == 'glibc' else 'skip')")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                          env={**os.environ, "MALLOC_TRIM_THRESHOLD_": "65536"}, check=True)

@@ -112,8 +112,8 @@ def test_presentation_view_at_projector_size(browser, app_server):
 
 
 def test_benchmark_charts_download_as_png_and_svg(browser, tmp_path, photo):
-    from imgcr import plots
-    from imgcr.bench import bench
+    from imgcr.bench import plots
+    from imgcr.bench.sweep import bench
 
     src = tmp_path / "p.png"
     Image.fromarray(photo[:96, :128]).save(src)

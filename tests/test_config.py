@@ -10,7 +10,8 @@ from imgcr.errors import ImageTooLargeError
 
 
 def test_model_pool_and_device_follow_the_environment(monkeypatch):
-    from imgcr.models.loader import POOL, ModelPool, best_device
+    from imgcr.devices import best_device
+    from imgcr.models.loader import POOL, ModelPool
 
     monkeypatch.setenv("IMGCR_MODEL_POOL", "5")
     assert POOL.capacity == 5 and ModelPool(capacity=1).capacity == 1
@@ -20,6 +21,21 @@ def test_model_pool_and_device_follow_the_environment(monkeypatch):
     assert best_device() == "cpu"
     monkeypatch.setenv("IMGCR_DEVICE", "cuda:1")
     assert best_device() == "cuda:1"
+
+
+def test_training_device_follows_the_same_setting(monkeypatch):
+    """``train --device auto`` takes IMGCR_DEVICE as inference does; an unusable GPU is a clear error."""
+    import torch
+
+    from imgcr.devices import resolve_device
+    from imgcr.errors import ImgcrError
+
+    monkeypatch.setenv("IMGCR_DEVICE", "cpu")
+    assert resolve_device("auto") == "cpu"
+    if not torch.cuda.is_available():
+        monkeypatch.setenv("IMGCR_DEVICE", "cuda")
+        with pytest.raises(ImgcrError, match="no CUDA GPU"):
+            resolve_device("auto")
 
 
 def test_pixel_limit_can_be_raised_and_lowered_at_run_time(monkeypatch, tmp_path):

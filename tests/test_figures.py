@@ -74,7 +74,7 @@ def test_restore_tab_saves_a_figure(tmp_path, photo):
 
 
 def test_bar_charts_use_the_nearest_measured_setting():
-    from imgcr import plots
+    from imgcr.bench import plots
 
     recs = [{"codec": "jpeg", "quality": q, "bytes": 1000 * q, "bpp": q / 10, "ratio": 100 / q, "encode_ms": 1.0,
              "decode_ms": 1.0, "psnr": 20 + q / 10} for q in (30, 60, 90)]

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from imgcr.errors import ImgcrError
-from imgcr.learn import jpeg_anatomy as ja
+from imgcr.teaching import jpeg_anatomy as ja
 
 
 @pytest.mark.parametrize("quality", [5, 25, 50, 75, 95])

@@ -17,6 +17,10 @@ from imgcr.weights import find, sha256_file
 GOLDEN = {"ae-hyperprior": (75.0, 26069, 32.1984), "comcnn-jpeg": (75.0, 18686, 28.2681),
           "comcnn-jpeg-gray": (75.0, 18271, 31.3781), "ae-multires": (75.0, 35919, 21.2611),
           "ae-factorized": (75.0, 29813, 32.2950)}
+# The autoencoders range-code rounded latents: their bytes are exact. ComCNN's compact image goes through float
+# convolutions and then JPEG: on another CPU (AVX2 here, where the golden was made on another machine) a few of
+# its pixels land one level apart and the JPEG differs by a few bytes (18,679 vs 18,686 seen): 0.1 % allowed.
+BYTE_TOLERANCE = {"comcnn-jpeg": 0.001, "comcnn-jpeg-gray": 0.001}
 
 
 def _input(codec_id: str, photo: np.ndarray) -> np.ndarray:
@@ -41,7 +45,8 @@ def test_golden_bytes_and_psnr_on_one_image(codec_id, photo):
     photo = _input(codec_id, photo)
     data = codec.encode(photo, codec.resolve(quality))
     out = codec.decode(data)
-    assert len(data) == size and psnr(photo, out) == pytest.approx(db, abs=0.01)
+    assert len(data) == pytest.approx(size, rel=BYTE_TOLERANCE.get(codec_id, 0), abs=0)
+    assert psnr(photo, out) == pytest.approx(db, abs=0.01)
     assert container.read(data)[0].codec == codec_id
 
 

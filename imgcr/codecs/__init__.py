@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from imgcr.codecs.avif import AvifCodec, AvifRav1eCodec, AvifSvtCodec
 from imgcr.codecs.base import Codec, Knob, Option
-from imgcr.codecs.extra import HeifCodec, JpegXrCodec, QoiCodec
+from imgcr.codecs.heif import HeifCodec
 from imgcr.codecs.jpeg import JpegCodec
 from imgcr.codecs.jpeg2000 import Jpeg2000Codec
 from imgcr.codecs.jpegli import JpegliCodec
 from imgcr.codecs.jpegxl import JpegXlCodec
+from imgcr.codecs.jpegxr import JpegXrCodec
 from imgcr.codecs.learned import learned_codecs
 from imgcr.codecs.png import PngCodec
+from imgcr.codecs.qoi import QoiCodec
 from imgcr.codecs.restored import RestoredCodec
 from imgcr.codecs.webp import WebpCodec
 from imgcr.errors import CodecUnavailableError, UnknownNameError

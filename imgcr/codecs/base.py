@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from imgcr.errors import CodecError, CodecUnavailableError, UnknownNameError
+from imgcr.errors import CodecError, CodecUnavailableError, UnknownNameError, first_line
 
 
 @dataclass(frozen=True)
@@ -140,20 +140,20 @@ class Codec:
         try:
             return self._encode(np.ascontiguousarray(pixels), settings)
         except (ValueError, OSError, RuntimeError) as exc:
-            raise CodecError(f"{self.id} encode failed: {_first_line(exc)}") from None
+            raise CodecError(f"{self.id} encode failed: {first_line(exc)}") from None
         except Exception as exc:  # imagecodecs raises its own *Error classes
             if type(exc).__module__.startswith("imagecodecs"):
-                raise CodecError(f"{self.id} encode failed: {_first_line(exc)}") from None
+                raise CodecError(f"{self.id} encode failed: {first_line(exc)}") from None
             raise
 
     def decode(self, data: bytes) -> np.ndarray:
         try:
             out = self._decode(data)
         except (ValueError, OSError, RuntimeError) as exc:
-            raise CodecError(f"{self.id} decode failed: {_first_line(exc)}") from None
+            raise CodecError(f"{self.id} decode failed: {first_line(exc)}") from None
         except Exception as exc:
             if type(exc).__module__.startswith("imagecodecs"):
-                raise CodecError(f"{self.id} decode failed: {_first_line(exc)}") from None
+                raise CodecError(f"{self.id} decode failed: {first_line(exc)}") from None
             raise
         out = np.asarray(out)
         if out.ndim == 2:
@@ -203,8 +203,3 @@ def optional_import(name: str) -> Any:
 def _check_pixels(pixels: np.ndarray) -> None:
     if pixels.dtype != np.uint8 or pixels.ndim != 3 or pixels.shape[2] != 3:
         raise CodecError(f"expected uint8 HxWx3 RGB, got {pixels.dtype} {pixels.shape}")
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__

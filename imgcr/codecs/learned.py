@@ -24,9 +24,10 @@ from typing import Any
 import numpy as np
 
 from imgcr.codecs.base import Codec, Knob, Option
-from imgcr.errors import CodecError
+from imgcr.errors import CodecError, first_line
 from imgcr.learned import container
 from imgcr.learned.threads import coding_threads
+from imgcr.tensors import to_nchw, to_uint8
 from imgcr.weights import WeightFile
 
 MIT_IMGCR = "MIT (imgcr, trained here)"
@@ -110,7 +111,7 @@ class LearnedCodec(Codec):
         net, digest, _ = self._load()
         quality = container.quantise_quality(settings["quality"])
         h, w = pixels.shape[:2]
-        x = torch.from_numpy(pixels.transpose(2, 0, 1).astype(np.float32) / 255.0)[None]
+        x = to_nchw(pixels)
         refine = int(settings.get("refine", 0))
         with coding_threads(), torch.inference_mode(refine == 0):  # refinement needs autograd (on the latent only)
             stream, escapes = net.compress(x, quality, refine) if refine else net.compress(x, quality)
@@ -131,13 +132,6 @@ class LearnedCodec(Codec):
         return to_uint8(y)
 
 
-def to_uint8(y) -> np.ndarray:
-    """(1, 3, H, W) float in [0, 1] -> uint8 HxWx3, rounded to nearest."""
-    import torch
-
-    return np.ascontiguousarray((y[0].clamp(0, 1) * 255).round().to(torch.uint8).permute(1, 2, 0).numpy())
-
-
 def _read(codec_id: str, arch: str, path: Path | None, pinned: tuple[str, ...]):
     import torch
 
@@ -155,8 +149,7 @@ def _read(codec_id: str, arch: str, path: Path | None, pinned: tuple[str, ...]):
         for name in net.table_names:  # the coding tables are there (not a training snapshot)
             net.tables(name)
     except Exception as exc:  # truncated, foreign, or untabled file
-        reason = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
-        raise CodecError(f"{codec_id}: {path} is not {arch} weights with coding tables ({reason})") from None
+        raise CodecError(f"{codec_id}: {path} is not {arch} weights with coding tables ({first_line(exc, 160)})") from None
     for p in net.parameters():
         p.requires_grad_(False)
     return net, bytes.fromhex(sha)[:8], sha

@@ -27,6 +27,8 @@ from PIL import Image
 from torch import nn
 from torch.nn import functional as F
 
+from imgcr.tensors import to_nchw, to_uint8
+
 DEFAULT_QUALITIES = (10, 20, 30, 50, 70, 90)
 _LUMA = (0.299, 0.587, 0.114)
 
@@ -44,15 +46,6 @@ def jpeg_pixels(data: bytes, channels: int) -> np.ndarray:
         im.load()
         arr = np.asarray(im.convert("L" if channels == 1 else "RGB"))
     return arr[..., None] if channels == 1 else arr
-
-
-def _to_uint8(t: torch.Tensor) -> np.ndarray:
-    """(C, H, W) float in [0, 1] -> uint8 HxWxC."""
-    return (t.detach().clamp(0, 1) * 255).round().to(torch.uint8).permute(1, 2, 0).cpu().numpy()
-
-
-def _from_uint8(a: np.ndarray, like: torch.Tensor) -> torch.Tensor:
-    return torch.from_numpy(a.astype(np.float32) / 255).permute(2, 0, 1).to(like.device)
 
 
 class ComCNN(nn.Module):
@@ -113,8 +106,8 @@ class ComCNNJpeg(nn.Module):
         """The real JPEG round trip of each compact image (no gradient); returns decoded images and byte counts."""
         decoded, sizes = [], []
         for c, q in zip(compact, qualities, strict=True):
-            data = jpeg_bytes(_to_uint8(c), q)
-            decoded.append(_from_uint8(jpeg_pixels(data, self.channels), c))
+            data = jpeg_bytes(to_uint8(c), q)
+            decoded.append(to_nchw(jpeg_pixels(data, self.channels), c.device)[0])
             sizes.append(len(data))
         return torch.stack(decoded), sizes
 
@@ -150,11 +143,11 @@ class ComCNNJpeg(nn.Module):
         h, w = x.shape[-2:]
         ph, pw = (-h) % 2, (-w) % 2
         x = self._gray(F.pad(x, (0, pw, 0, ph), mode="replicate") if ph or pw else x)
-        return jpeg_bytes(_to_uint8(self.com(x)[0]), max(1, round(quality))), np.zeros(0, dtype=np.int64)
+        return jpeg_bytes(to_uint8(self.com(x)[0]), max(1, round(quality))), np.zeros(0, dtype=np.int64)
 
     @torch.no_grad()
     def decompress(self, stream: bytes, escapes: np.ndarray, height: int, width: int, quality: float) -> torch.Tensor:
-        compact = _from_uint8(jpeg_pixels(stream, self.channels), torch.empty(0))[None]
+        compact = to_nchw(jpeg_pixels(stream, self.channels))
         if compact.shape[-2:] != ((height + 1) // 2, (width + 1) // 2):
             raise ValueError(f"the compact image is {compact.shape[-1]}x{compact.shape[-2]}, not half of {width}x{height}")
         out = self.rec(self._up(compact))[..., :height, :width]

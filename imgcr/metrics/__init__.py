@@ -15,9 +15,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from imgcr.colour import luma
 from imgcr.errors import UnknownNameError, WeightsError
 from imgcr.metrics import lpips_metric
-from imgcr.metrics.ssim import ms_ssim, ssim, ssim_map
+from imgcr.metrics.ssim import MS_SSIM_MIN_SIDE, ms_ssim, ssim, ssim_map
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,7 @@ class MetricSpec:
     higher_is_better: bool
     fn: Callable[[np.ndarray, np.ndarray], float | None]
     unavailable: Callable[[], str | None] = lambda: None
+    min_side: int = 1  # below this short side the metric is undefined: None, not a number
 
 
 def _mse(a: np.ndarray, b: np.ndarray) -> float:
@@ -48,15 +50,9 @@ def psnr(ref: np.ndarray, test: np.ndarray) -> float | None:
     return _psnr_from_mse(_mse(ref, test))
 
 
-def luma_bt601(img: np.ndarray) -> np.ndarray:
-    """ITU-R BT.601 studio-range Y (16-235), float, as MATLAB's rgb2ycbcr."""
-    x = img.astype(np.float64) / 255.0
-    return 16.0 + 65.481 * x[..., 0] + 128.553 * x[..., 1] + 24.966 * x[..., 2]
-
-
 def psnr_y(ref: np.ndarray, test: np.ndarray) -> float | None:
     """PSNR on BT.601 Y (the super-resolution convention), peak 255, no rounding."""
-    return _psnr_from_mse(_mse(luma_bt601(ref), luma_bt601(test)))
+    return _psnr_from_mse(_mse(luma(ref, studio=True), luma(test, studio=True)))
 
 
 METRICS: dict[str, MetricSpec] = {
@@ -64,9 +60,10 @@ METRICS: dict[str, MetricSpec] = {
     for m in (
         MetricSpec("psnr", "PSNR (dB, RGB)", True, psnr),
         MetricSpec("psnr_y", "PSNR-Y (dB, BT.601 luma)", True, psnr_y),
-        MetricSpec("ssim", "SSIM (RGB mean, Gaussian σ=1.5)", True, ssim),
-        MetricSpec("ms_ssim", "MS-SSIM (RGB mean, 5 scales)", True, ms_ssim),
-        MetricSpec("lpips", "LPIPS (AlexNet, lower is better)", False, lpips_metric.lpips_alex, lpips_metric.unavailable_reason),
+        MetricSpec("ssim", "SSIM (RGB mean, Gaussian σ=1.5)", True, ssim, min_side=11),
+        MetricSpec("ms_ssim", "MS-SSIM (RGB mean, 5 scales)", True, ms_ssim, min_side=MS_SSIM_MIN_SIDE),
+        MetricSpec("lpips", "LPIPS (AlexNet, lower is better)", False, lpips_metric.lpips_alex, lpips_metric.unavailable_reason,
+                   min_side=lpips_metric.LPIPS_MIN_SIDE),
     )
 }
 
@@ -87,9 +84,7 @@ def compute(metric_id: str, ref: np.ndarray, test: np.ndarray) -> float | None:
         return None
     if ref.shape != test.shape:
         raise ValueError(f"shape mismatch {ref.shape} vs {test.shape}")
-    if metric_id in ("ssim",) and min(ref.shape[:2]) < 11:
-        return None
-    if metric_id == "lpips" and min(ref.shape[:2]) < lpips_metric.LPIPS_MIN_SIDE:
+    if min(ref.shape[:2]) < spec.min_side:
         return None
     try:
         value = spec.fn(ref, test)

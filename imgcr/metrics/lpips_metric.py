@@ -86,10 +86,8 @@ def lpips_alex(ref: np.ndarray, test: np.ndarray) -> float:
     """LPIPS-alex distance between two uint8 RGB images (lower is more similar)."""
     import torch
 
+    from imgcr.tensors import to_nchw
+
     model = _load()
-
-    def to_tensor(img):
-        return torch.from_numpy(np.array(img, dtype=np.float32) / 255.0).permute(2, 0, 1)[None]
-
     with torch.inference_mode():
-        return float(model(to_tensor(ref), to_tensor(test), normalize=True).item())
+        return float(model(to_nchw(ref), to_nchw(test), normalize=True).item())

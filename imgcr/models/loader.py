@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from imgcr import config, weights
-from imgcr.errors import WeightsError
+from imgcr.devices import best_device
+from imgcr.errors import WeightsError, first_line
 from imgcr.models.catalog import ModelSpec
 
 
@@ -31,16 +32,6 @@ class LoadedModel:
     scale: int
     in_channels: int
     call: Any = None  # (1, C, h, w) -> (1, C', h*s, w*s): spandrel's descriptor (its padding, call_fn, clamp) or the module
-
-
-def best_device() -> str:
-    """``cuda`` when a GPU is usable (``IMGCR_DEVICE`` overrides), else ``cpu``."""
-    forced = config.device()
-    if forced:
-        return forced
-    import torch
-
-    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 def _read(spec: ModelSpec, device: str) -> LoadedModel:
@@ -76,8 +67,7 @@ def _read(spec: ModelSpec, device: str) -> LoadedModel:
         try:
             desc = ModelLoader(device="cpu").load_from_file(path)
         except Exception as exc:
-            reason = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
-            raise WeightsError(f"{spec.id}: spandrel cannot load {path} ({reason})") from None
+            raise WeightsError(f"{spec.id}: spandrel cannot load {path} ({first_line(exc, 160)})") from None
         if spec.arch and desc.architecture.name != spec.arch:
             raise WeightsError(f"{spec.id}: {path} is a {desc.architecture.name}, expected {spec.arch}")
         module, in_ch, scale = desc.model, desc.input_channels, desc.scale
@@ -105,14 +95,13 @@ def _read_own(spec: ModelSpec, path) -> Any:
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # truncated or foreign file
-        raise WeightsError(f"{spec.id}: cannot read {path} as a state dict ({str(exc).splitlines()[0]})") from None
+        raise WeightsError(f"{spec.id}: cannot read {path} as a state dict ({first_line(exc)})") from None
     if not isinstance(state, dict):
         raise WeightsError(f"{spec.id}: {path} is not a state dict")
     try:
         return nets.from_state_dict(spec.arch, state).float()
     except (KeyError, RuntimeError, ValueError) as exc:
-        reason = str(exc).splitlines()[0][:120]
-        raise WeightsError(f"{spec.id}: {path} is not an {spec.arch} state dict ({reason})") from None
+        raise WeightsError(f"{spec.id}: {path} is not an {spec.arch} state dict ({first_line(exc, 120)})") from None
 
 
 class ModelPool:

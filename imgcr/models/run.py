@@ -20,6 +20,7 @@ from imgcr.colour import rgb_to_ycbcr, to_uint8, ycbcr_to_rgb
 from imgcr.errors import ImgcrError
 from imgcr.models import classical
 from imgcr.models.catalog import ModelSpec
+from imgcr.tensors import to_float_hwc, to_nchw
 
 DEFAULT_TILE = {"cpu": 256, "cuda": 512}
 
@@ -125,7 +126,7 @@ def _infer(model, x: np.ndarray, sigma: float | None, scale: int, tile: int | No
     from imgcr.models.tiling import run_tiled
 
     dtype = torch.float16 if model.half else torch.float32
-    t = torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1), dtype=np.float32))[None].to(model.device, dtype)
+    t = to_nchw(x, model.device, dtype, contiguous=True)
     if sigma is not None and model.spec.arch == "DRUNet":
         def fn(piece):
             return _drunet(model.module, piece, sigma / 255.0)
@@ -138,7 +139,7 @@ def _infer(model, x: np.ndarray, sigma: float | None, scale: int, tile: int | No
         fn = model.call or model.module  # spandrel's descriptor: padding, the arch's call_fn (FBCNN's tuple), clamp
     with torch.inference_mode():
         out = run_tiled(fn, t, scale, tile, overlap=_overlap(model), progress=progress)
-        out = out.float().clamp(0, 1)[0].permute(1, 2, 0).cpu().numpy()
+        out = to_float_hwc(out)
     return out.astype(np.float64)
 
 

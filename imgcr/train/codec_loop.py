@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from imgcr.tensors import to_nchw
 from imgcr.train.loop import Trainer
 
 
@@ -61,7 +62,7 @@ class CodecTrainer(Trainer):
             for i in range(net.rate_points):
                 psnrs, bpps, losses = [], [], []
                 for _, _, _, clean in self.val_pairs:
-                    x = torch.from_numpy(clean.transpose(2, 0, 1).astype(np.float32) / 255)[None].to(self.device)
+                    x = to_nchw(clean, self.device)
                     x = x[..., : x.shape[-2] // 64 * 64, : x.shape[-1] // 64 * 64]
                     x_hat, bpp, term = net.validate(x, i)
                     ref = net._gray(x) if hasattr(net, "_gray") else x

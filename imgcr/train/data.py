@@ -19,10 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from imgcr.colour import rgb_to_ycbcr, to_uint8
+from imgcr.colour import luma, to_uint8
 from imgcr.degrade import Step, degrade
 from imgcr.errors import ImgcrError
 from imgcr.images import load_image
+from imgcr.tensors import to_chw
 
 SKIMAGE_SET = "skimage"
 _SKIMAGE_IMAGES = ("astronaut", "coffee", "chelsea", "rocket", "hubble_deep_field", "immunohistochemistry")
@@ -80,8 +81,8 @@ def load_images(sources: Sequence[tuple[str, Path | None]], colour: str, min_sid
             except ImgcrError as exc:
                 raise ImgcrError(f"training image {path}: {exc}") from None
         if colour == "gray":
-            luma = px[..., 0] if _gray(px) else to_uint8(rgb_to_ycbcr(px, studio=True)[..., 0])
-            px = np.repeat(luma[:, :, None], 3, axis=2)
+            y = px[..., 0] if _gray(px) else to_uint8(luma(px, studio=True))
+            px = np.repeat(y[:, :, None], 3, axis=2)
         if min(px.shape[:2]) >= min_side:
             images.append(TrainImage(name, np.ascontiguousarray(px)))
     if not images:
@@ -105,8 +106,7 @@ def split(sources: list[tuple[str, Path | None]], every: int = 20) -> tuple[list
 
 def to_tensor_layout(px: np.ndarray, colour: str) -> np.ndarray:
     """uint8 HxWx3 -> float32 CxHxW in [0, 1] (one channel for ``gray``)."""
-    x = px[..., :1] if colour == "gray" else px
-    return np.ascontiguousarray(x.transpose(2, 0, 1), dtype=np.float32) / 255.0
+    return to_chw(px[..., :1] if colour == "gray" else px)
 
 
 class PatchDataset:

@@ -26,8 +26,10 @@ from typing import Any
 import numpy as np
 
 from imgcr import __version__, metrics
-from imgcr.errors import ImgcrError
+from imgcr.devices import resolve_device
+from imgcr.errors import ImgcrError, first_line
 from imgcr.models import nets
+from imgcr.tensors import to_uint8
 from imgcr.train import card as cards
 from imgcr.train import data as tdata
 from imgcr.train.recipes import Recipe
@@ -80,16 +82,6 @@ def _loss(kind: str, out, target):
     raise ImgcrError(f"unknown loss {kind!r}")
 
 
-def pick_device(device: str) -> str:
-    import torch
-
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ImgcrError("--device cuda: no CUDA GPU is usable here")
-    return device
-
-
 class Trainer:
     """Holds the model, optimiser and state of one run; :meth:`run` trains to the end."""
 
@@ -104,7 +96,7 @@ class Trainer:
         self.recipe, self.data, self.seed = recipe, list(data), seed
         self.out = Path(out).with_suffix("") if Path(out).suffix in (".pt", ".json") else Path(out)
         self.run_dir = Path(run_dir) if run_dir else Path("runs") / self.out.name
-        self.device = pick_device(device)
+        self.device = resolve_device(device)
         self.threads = torch.get_num_threads()
         self.workers = workers if workers is not None else 1
         self.progress = progress
@@ -194,8 +186,7 @@ class Trainer:
             if wrong:
                 raise ValueError(", ".join(wrong[:3]))
         except Exception as exc:
-            reason = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
-            raise ImgcrError(f"--init {path}: not weights of this recipe's {self.recipe.arch} ({reason})") from None
+            raise ImgcrError(f"--init {path}: not weights of this recipe's {self.recipe.arch} ({first_line(exc, 160)})") from None
 
     def _change_length(self, total: int) -> None:
         """``--resume --steps N``: the run ends at step N instead (the cosine schedule follows); recorded in the card.
@@ -307,7 +298,7 @@ class Trainer:
         with torch.inference_mode():
             y = self.model(x.contiguous(memory_format=torch.channels_last)).float().clamp(0, 1)
         self.model.train(was_training)
-        out = np.clip(np.rint(y[0].permute(1, 2, 0).cpu().numpy() * 255.0), 0, 255).astype(np.uint8)
+        out = to_uint8(y)
         return np.repeat(out, 3, axis=2) if out.shape[2] == 1 else out
 
     def _score(self, identity: bool = False) -> dict[str, Any]:

@@ -8,11 +8,13 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
-from imgcr import config, glossary, metrics, plots, references
-from imgcr.bench import bench, expand_paths, parse_qualities, save_csv, save_json
+from imgcr import config, glossary, metrics, references
+from imgcr.bench import plots
+from imgcr.bench.rd import bd_table
+from imgcr.bench.sweep import bench, expand_paths, parse_qualities, save_csv, save_json
 from imgcr.codecs import DEFAULT_CODECS, REGISTRY
 from imgcr.errors import ImgcrError
-from imgcr.rd import bd_table
+from imgcr.numbers import rounded
 from imgcr.samples import sample_paths
 from imgcr.ui.common import SESSION_TTL_S, codec_options_box, output_folder, parse_option_text, user_errors
 
@@ -61,9 +63,7 @@ def bd_frame(doc: dict, anchor: str, metric: str, image: str | None = None) -> p
     rows = bd_table(doc["records"], anchor, metric, image)
     return pd.DataFrame(
         [[REGISTRY[r["codec"]].label if r["codec"] in REGISTRY else r["codec"],
-          None if r["bd_rate"] is None else round(r["bd_rate"], 2),
-          None if r["bd_metric"] is None else round(r["bd_metric"], 4),
-          round(r["overlap"], 2), r["points"], r["reason"] or ""] for r in rows],
+          rounded(r["bd_rate"], 2), rounded(r["bd_metric"], 4), rounded(r["overlap"], 2), r["points"], r["reason"] or ""] for r in rows],
         columns=bd_columns(metric))
 
 

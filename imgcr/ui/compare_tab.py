@@ -13,6 +13,7 @@ from PIL import Image
 
 from imgcr import glossary, metrics, views
 from imgcr.codecs import DEFAULT_CODECS, REGISTRY
+from imgcr.numbers import rounded
 from imgcr.pipeline import CodecResult, compare
 from imgcr.samples import sample_names
 from imgcr.search import Target
@@ -55,7 +56,7 @@ def summary_table(full: pd.DataFrame, targeted: bool) -> pd.DataFrame:
     """The default column set of the results (the full table keeps every column); 'Target' when a target was set."""
     out = full[["Codec", "Bytes", "bpp", "Ratio", "PSNR dB", "SSIM", "LPIPS", "Encode ms", "Decode ms"]].copy()
     out.columns = SUMMARY_COLUMNS
-    out["SSIM"] = [_num(v, 4) for v in out["SSIM"]]  # None where not measured
+    out["SSIM"] = [rounded(v, 4) for v in out["SSIM"]]  # None where not measured
     if targeted:
         out["Target"] = full["Target"]
     errors = full["Target"].where(full["Bytes"].isna(), "")
@@ -99,10 +100,6 @@ def _target_text(r: CodecResult) -> str:
     return f"{text}; {t['note']}" if t.get("note") else text
 
 
-def _num(x, nd):
-    return None if x is None or x != x else round(float(x), nd)  # None (and NaN) stay empty
-
-
 def results_table(results: list[CodecResult]) -> pd.DataFrame:
     rows: list[list[Any]] = []
     for r in results:
@@ -111,11 +108,11 @@ def results_table(results: list[CodecResult]) -> pd.DataFrame:
             rows.append([r.label, *([None] * 9), why, ""])
             continue
         m = r.metrics
-        psnr = "lossless (∞)" if r.lossless and m.get("psnr") is None else _num(m.get("psnr"), 2)
+        psnr = "lossless (∞)" if r.lossless and m.get("psnr") is None else rounded(m.get("psnr"), 2)
         rows.append([
-            r.label, r.bytes, _num(r.bpp, 4), _num(r.ratio, 2), psnr,
-            _num(m.get("ssim"), 5), _num(m.get("ms_ssim"), 5), _num(m.get("lpips"), 4),
-            _num(r.encode_ms, 1), _num(r.decode_ms, 1), _target_text(r), _settings_text(r),
+            r.label, r.bytes, rounded(r.bpp, 4), rounded(r.ratio, 2), psnr,
+            rounded(m.get("ssim"), 5), rounded(m.get("ms_ssim"), 5), rounded(m.get("lpips"), 4),
+            rounded(r.encode_ms, 1), rounded(r.decode_ms, 1), _target_text(r), _settings_text(r),
         ])
     return pd.DataFrame(rows, columns=COLUMNS)
 
@@ -177,7 +174,7 @@ def run_compare(
 
 def charts(results: list[CodecResult]):
     """The at-a-glance bars for the image in hand: file size and ratio, PSNR and SSIM, per codec."""
-    from imgcr.plots import compare_bars
+    from imgcr.bench.plots import compare_bars
 
     done = [r for r in results if r.ok]
     return compare_bars(done) if done else None

@@ -14,8 +14,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from imgcr import glossary, metrics
-from imgcr.learn import jpeg_anatomy as ja
 from imgcr.samples import sample_names
+from imgcr.teaching import jpeg_anatomy as ja
 from imgcr.ui.common import SESSION_TTL_S, link_upload_and_sample, load_input, png_files, user_errors
 
 MAX_SIDE = 768  # larger images are shown as their centre crop: the tab stays interactive

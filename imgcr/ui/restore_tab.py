@@ -14,6 +14,7 @@ from imgcr.degrade import KINDS
 from imgcr.figures import metric_lines
 from imgcr.images import from_array
 from imgcr.models import MODELS, get_model
+from imgcr.numbers import rounded
 from imgcr.restoration import run_restore
 from imgcr.samples import sample_names
 from imgcr.ui.common import (
@@ -124,14 +125,10 @@ def _row(label, m, base, run=None):
             return None
         return round(m[key] - base[key], nd)
 
-    return [label, _num(m.get("psnr"), 2), _num(m.get("ssim"), 4), _num(m.get("lpips"), 4),
+    return [label, rounded(m.get("psnr"), 2), rounded(m.get("ssim"), 4), rounded(m.get("lpips"), 4),
             d("psnr", 2) if run else None, d("ssim", 4) if run else None, d("lpips", 4) if run else None,
-            _num(run.seconds, 2) if run else None, run.device if run else None,
+            rounded(run.seconds, 2) if run else None, run.device if run else None,
             ("; ".join(run.notes) + ("; cached" if run.cached else "")) if run else ""]
-
-
-def _num(x, nd):
-    return None if x is None else round(float(x), nd)
 
 
 @user_errors

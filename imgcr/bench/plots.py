@@ -10,8 +10,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from imgcr import metrics
+from imgcr.bench.rd import curves
 from imgcr.codecs import REGISTRY
-from imgcr.rd import curves
 
 TEMPLATE = "plotly_white"
 
@@ -218,7 +218,7 @@ def _fmt(v, unit=""):
 
 def rd_csv(records: Sequence[dict], metrics_: Sequence[str]) -> str:
     """The rate-distortion charts' data: one row per codec, setting and metric (mean over images)."""
-    from imgcr.rd import curves
+    from imgcr.bench.rd import curves
 
     lines = ["codec,metric,quality,bpp,value,images"]
     for m in metrics_:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from imgcr import metrics
-from imgcr.bdrate import BDResult, bd
+from imgcr.bench.bdrate import BDResult, bd
 
 
 def curves(records: Sequence[dict], metric: str, image: str | None = None) -> dict[str, list[dict[str, Any]]]:
@@ -40,7 +40,7 @@ def curves(records: Sequence[dict], metric: str, image: str | None = None) -> di
 def bd_table(records: Sequence[dict], anchor: str = "jpeg", metric: str = "psnr",
              image: str | None = None, max_bpp: float | None = None) -> list[dict[str, Any]]:
     """BD-rate (%) and BD-metric of every codec against ``anchor`` on the (averaged) curves
-    (``max_bpp``: only the low-rate end, see :func:`imgcr.bdrate.bd`)."""
+    (``max_bpp``: only the low-rate end, see :func:`imgcr.bench.bdrate.bd`)."""
     spec = metrics.get_metric(metric)
     cs = curves(records, metric, image)
     base = cs.get(anchor)

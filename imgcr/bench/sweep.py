@@ -23,10 +23,10 @@ from typing import Any
 from imgcr import __version__, metrics
 from imgcr.codecs import get_codec
 from imgcr.errors import ImgcrError, UnknownNameError
+from imgcr.images import expand_paths
 
 log = logging.getLogger(__name__)
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".ppm", ".pgm", ".tga"}
 RECORD_FIELDS = ("image", "codec", "quality", "bytes", "bpp", "ratio", *metrics.METRICS, "encode_ms", "decode_ms",
                  "lossless", "params")
 Progress = Callable[[int, int, str], None]
@@ -43,21 +43,6 @@ class Job:
     options: dict[str, Any] = field(default_factory=dict)
     metric_ids: tuple[str, ...] = ("psnr", "ssim")
     repeats: int = 1
-
-
-def expand_paths(paths: Sequence[str | Path]) -> list[Path]:
-    """Files as given, folders as their image files (sorted, not recursive)."""
-    out: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            out += sorted(f for f in p.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES and f.is_file())
-        elif p.is_file():
-            out.append(p)
-        else:
-            raise ImgcrError(f"{p}: no such file or folder")
-    if not out:
-        raise ImgcrError("no images found in " + ", ".join(map(str, paths)))
-    return out
 
 
 def plan(
