@@ -30,10 +30,10 @@ from imgcr.train.recipes import RECIPES  # noqa: E402
 def step_seconds(recipe, patch: int, steps: int) -> float:
     import torch
 
-    from imgcr.models import nets
+    from imgcr.train.networks import build
 
     torch.manual_seed(0)
-    model = nets.build(recipe.arch, **recipe.arch_kwargs).to(memory_format=torch.channels_last)
+    model = build(recipe.arch, **recipe.arch_kwargs).to(memory_format=torch.channels_last)
     opt = torch.optim.Adam(model.parameters(), lr=recipe.lr)
     c = 1 if recipe.colour == "gray" else 3
     x = torch.rand(recipe.batch, c, patch, patch).contiguous(memory_format=torch.channels_last)
@@ -77,10 +77,10 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     rows = ["| recipe | architecture | parameters | batch x patch | s/step | steps/s | patches/s |", "|---|---|---|---|---|---|---|"]
-    from imgcr.models import nets
+    from imgcr.train.networks import build
 
     for r in RECIPES.values():
-        n = sum(p.numel() for p in nets.build(r.arch, **r.arch_kwargs).parameters())
+        n = sum(p.numel() for p in build(r.arch, **r.arch_kwargs).parameters())
         for patch in sorted({r.patch, *(s for _, s in r.patch_schedule)}):
             s = step_seconds(r, patch, args.steps)
             rows.append(f"| {r.name} | {r.arch} | {n / 1e6:.2f} M | {r.batch} x {patch}² | {s:.3f} | {1 / s:.2f} | "

@@ -111,18 +111,11 @@ def concurrency() -> int:
     return max(1, int(os.environ.get("IMGCR_CONCURRENCY", 2)))
 
 
-def model_concurrency() -> int:
-    """Restore runs at once, all tabs together: one on a GPU (they share its memory), else ``concurrency()``."""
+def model_concurrency_override() -> int | None:
+    """``IMGCR_MODEL_CONCURRENCY``: restore runs at once, all tabs together (None: decided by the device,
+    :func:`imgcr.devices.model_concurrency`)."""
     raw = os.environ.get("IMGCR_MODEL_CONCURRENCY")
-    if raw:
-        return max(1, int(raw))
-    from imgcr.devices import best_device
-
-    try:
-        on_gpu = best_device().startswith("cuda")
-    except ImportError:  # no torch: no models run on a GPU
-        on_gpu = False
-    return 1 if on_gpu else concurrency()
+    return max(1, int(raw)) if raw else None
 
 
 def host() -> str:

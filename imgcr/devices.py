@@ -29,3 +29,16 @@ def resolve_device(requested: str = "auto") -> str:
         if not torch.cuda.is_available():
             raise ImgcrError(f"device {device}: no CUDA GPU is usable here")
     return device
+
+
+def model_concurrency() -> int:
+    """Restore runs at once, all tabs together: ``IMGCR_MODEL_CONCURRENCY``, else one on a GPU (they share its
+    memory), else :func:`imgcr.config.concurrency`."""
+    forced = config.model_concurrency_override()
+    if forced:
+        return forced
+    try:
+        on_gpu = best_device().startswith("cuda")
+    except ImportError:  # no torch: no models run on a GPU
+        on_gpu = False
+    return 1 if on_gpu else config.concurrency()

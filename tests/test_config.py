@@ -72,7 +72,7 @@ def test_app_help_lists_every_setting_with_its_variable():
 
 
 def test_app_flags_become_settings(monkeypatch):
-    from imgcr import config
+    from imgcr import config, devices
 
     for s in config.SETTINGS:
         monkeypatch.delenv(s.env, raising=False)
@@ -80,6 +80,6 @@ def test_app_flags_become_settings(monkeypatch):
     config.parse_app_args(["--port", "9123", "--no-allow-downloads", "--cache-memory", "5e8", "--concurrency", "3"])
     assert config.port() == 9123 and not config.allow_downloads()
     assert config.cache_memory_bytes() == 500_000_000 and config.concurrency() == 3
-    assert config.model_concurrency() in (1, 3)  # 1 only where a GPU is present
+    assert devices.model_concurrency() in (1, 3)  # 1 only where a GPU is present
     monkeypatch.setenv("IMGCR_DEVICE", "cuda")
-    assert config.model_concurrency() == 1
+    assert devices.model_concurrency() == 1

@@ -170,7 +170,8 @@ def _tiny_codec_recipe():
 
 
 def test_codec_training_writes_weights_with_tables_that_code_real_files(tmp_path, tiny_data, odd_photo):
-    from imgcr.train.codec_loop import CodecTrainer, make_trainer
+    from imgcr.train.codec_loop import CodecTrainer
+    from imgcr.train.start import make_trainer
 
     recipe = _tiny_codec_recipe()
     t = make_trainer(recipe, [str(tiny_data)], tmp_path / "out" / "c", run_dir=tmp_path / "runs" / "c", threads=1,
@@ -194,7 +195,7 @@ def test_codec_training_writes_weights_with_tables_that_code_real_files(tmp_path
 
 
 def test_codec_training_resumes_at_the_saved_step(tmp_path, tiny_data):
-    from imgcr.train.codec_loop import make_trainer
+    from imgcr.train.start import make_trainer
 
     recipe = _tiny_codec_recipe()
     kw = dict(run_dir=tmp_path / "runs" / "c", threads=1, workers=0, progress=False)
@@ -209,7 +210,7 @@ def test_codec_training_fine_tunes_from_exported_weights(tmp_path, tiny_data):
     # exported weights carry integer coding tables a fresh network lacks: --init must still take them
     import torch
 
-    from imgcr.train.codec_loop import make_trainer
+    from imgcr.train.start import make_trainer
 
     recipe = _tiny_codec_recipe().with_overrides(steps=4, val_every=4)
     kw = dict(threads=1, workers=0, progress=False)

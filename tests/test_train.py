@@ -13,6 +13,7 @@ from PIL import Image
 from imgcr.errors import ImgcrError, WeightsError
 from imgcr.train.loop import Trainer
 from imgcr.train.recipes import RECIPES, Recipe
+from imgcr.train.start import make_trainer
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = Recipe("tiny-unet", "a tiny U-Net for tests", "jpeg", "imgcr-UNet", {"in_nc": 3, "widths": (8, 16), "depth": 1},
@@ -21,8 +22,8 @@ TINY = Recipe("tiny-unet", "a tiny U-Net for tests", "jpeg", "imgcr-UNet", {"in_
 
 
 def _trainer(tmp_path, data, name="run", recipe=TINY, **kw) -> Trainer:
-    t = Trainer(recipe, [str(data)], tmp_path / "out" / name, run_dir=tmp_path / "runs" / name, threads=1, workers=0,
-                progress=False, **kw)
+    t = make_trainer(recipe, [str(data)], tmp_path / "out" / name, run_dir=tmp_path / "runs" / name, threads=1,
+                     workers=0, progress=False, **kw)
     t.log_every = 4
     return t
 
@@ -120,7 +121,7 @@ def test_init_starts_from_trained_weights(tmp_path, tiny_data):
     tuned = _trainer(tmp_path, tiny_data, "tuned", init=weights)
     for k, v in torch.load(weights, weights_only=True).items():
         assert torch.equal(tuned.model.state_dict()[k], v.float()), k
-    assert tuned._score()["psnr"] == pytest.approx(first.state.best_psnr, abs=0.05)  # it scores as the exported best
+    assert tuned._score()["psnr"] == pytest.approx(first.state.best_score, abs=0.05)  # it scores as the exported best
     assert tuned.write_card(finished=False)["init"] == str(weights)
     with pytest.raises(ImgcrError, match="not weights of this recipe"):
         _trainer(tmp_path, tiny_data, "bad", init=ROOT / "weights" / "jpeg-ae-color.pt")
@@ -181,9 +182,13 @@ def test_wrong_architecture_or_truncated_weights_are_refused(tmp_path):
     import torch
 
     from imgcr.models import get_model, nets
-    from imgcr.models.loader import _read_own
+    from imgcr.models.archs import get_arch
 
     spec = get_model("jpeg-unet-color")
+
+    def _read_own(spec, path):
+        return get_arch(spec.arch).load(spec.id, path, spec.scale).module
+
     wrong = tmp_path / "wrong.pt"
     torch.save(nets.build("imgcr-ResCNN", in_nc=3, width=8, n_conv=3).state_dict(), wrong)
     with pytest.raises(WeightsError, match="not an imgcr-UNet state dict") as info:

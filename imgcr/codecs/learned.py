@@ -114,7 +114,7 @@ class LearnedCodec(Codec):
         x = to_nchw(pixels)
         refine = int(settings.get("refine", 0))
         with coding_threads(), torch.inference_mode(refine == 0):  # refinement needs autograd (on the latent only)
-            stream, escapes = net.compress(x, quality, refine) if refine else net.compress(x, quality)
+            stream, escapes = net.compress(x, quality, refine)
         return container.write(container.Header(self.id, digest, h, w, quality), stream, escapes)
 
     def _decode(self, data: bytes) -> np.ndarray:
@@ -135,7 +135,7 @@ class LearnedCodec(Codec):
 def _read(codec_id: str, arch: str, path: Path | None, pinned: tuple[str, ...]):
     import torch
 
-    from imgcr.learned.nets import ARCHS
+    from imgcr.learned.archs import ARCHS
 
     if path is None:
         raise CodecError(f"{codec_id}: weights not found")

@@ -92,8 +92,9 @@ class ComCNNJpeg(nn.Module):
     def rate_points(self) -> int:
         return len(self.qualities)
 
-    def _gray(self, x: torch.Tensor) -> torch.Tensor:
-        """The network's input: RGB as is, or for a gray network the luma of RGB (a 1-channel input as is)."""
+    def reference(self, x: torch.Tensor) -> torch.Tensor:
+        """The network's input, and what its output is compared with: RGB as is, or for a gray network the luma
+        of RGB (a 1-channel input as is)."""
         if self.channels == 3 or x.shape[1] == 1:
             return x
         w = torch.tensor(_LUMA, dtype=x.dtype, device=x.device)[None, :, None, None]
@@ -112,7 +113,7 @@ class ComCNNJpeg(nn.Module):
         return torch.stack(decoded), sizes
 
     def rd_loss(self, x: torch.Tensor, rate_idx: torch.Tensor) -> tuple[torch.Tensor, dict[str, float]]:
-        x = self._gray(x)
+        x = self.reference(x)
         # clamped as the codec clamps it: a pixel pushed out of [0, 1] gets no gradient (without this, the
         # straight-through gradient keeps pushing it while the codec's output stays put, and training diverges)
         compact = self.com(x).clamp(0, 1)
@@ -126,7 +127,7 @@ class ComCNNJpeg(nn.Module):
     @torch.no_grad()
     def validate(self, x: torch.Tensor, i: int) -> tuple[torch.Tensor, float, float]:
         """(reconstruction, real bpp, objective term) at rate point ``i`` (its JPEG quality)."""
-        x = self._gray(x)
+        x = self.reference(x)
         coded, sizes = self._code(self.com(x), [int(self.qualities[i])] * x.shape[0])
         out = self.rec(self._up(coded)).clamp(0, 1)
         mse = float(torch.mean(((out * 255).round() / 255 - x) ** 2))
@@ -139,10 +140,13 @@ class ComCNNJpeg(nn.Module):
         return []
 
     @torch.no_grad()
-    def compress(self, x: torch.Tensor, quality: float) -> tuple[bytes, np.ndarray]:
+    def compress(self, x: torch.Tensor, quality: float, refine: int = 0) -> tuple[bytes, np.ndarray]:
+        """The compact image's JPEG; ``refine`` is for the autoencoders' latents and must be 0 here."""
+        if refine:
+            raise ValueError("comcnn-jpeg has no latent to refine")
         h, w = x.shape[-2:]
         ph, pw = (-h) % 2, (-w) % 2
-        x = self._gray(F.pad(x, (0, pw, 0, ph), mode="replicate") if ph or pw else x)
+        x = self.reference(F.pad(x, (0, pw, 0, ph), mode="replicate") if ph or pw else x)
         return jpeg_bytes(to_uint8(self.com(x)[0]), max(1, round(quality))), np.zeros(0, dtype=np.int64)
 
     @torch.no_grad()

@@ -59,7 +59,8 @@ class LearnedAE(nn.Module):
     multiple = 16
     table_names: tuple[str, ...] = ()
     lambdas: torch.Tensor
-    g_s: nn.Module  # the synthesis transform, set by each subclass
+    g_a: nn.Module  # the analysis transform, set by each subclass
+    g_s: nn.Module  # the synthesis transform
 
     def __init__(self, n: int, m: int, lambdas: tuple[float, ...] = DEFAULT_LAMBDAS):
         super().__init__()
@@ -118,11 +119,26 @@ class LearnedAE(nn.Module):
         mse = float(torch.mean(((x_hat.clamp(0, 1) * 255).round() / 255 - x) ** 2))
         return x_hat, bpp, float(self.lambdas[i]) * 255**2 * mse + bpp
 
+    def reference(self, x: torch.Tensor) -> torch.Tensor:
+        """The autoencoders code RGB as it is."""
+        return x
+
     # --- coding -----------------------------------------------------------------------------------
     def _pad(self, x: torch.Tensor) -> torch.Tensor:
         h, w = x.shape[-2:]
         ph, pw = (-h) % self.multiple, (-w) % self.multiple
         return F.pad(x, (0, pw, 0, ph), mode="replicate") if ph or pw else x
+
+    def _analyse(self, x: torch.Tensor, quality: float, refine: int) -> torch.Tensor:
+        """The latent of ``x`` (padded to :attr:`multiple`) scaled by the quality's gains, refined if asked;
+        not yet rounded."""
+        g, _ = self.gains_at(quality)
+        return self.refine(x, self.g_a(self._pad(x)) * g, quality, refine)
+
+    def _synthesise(self, y: torch.Tensor, quality: float, height: int, width: int) -> torch.Tensor:
+        """The decoded latent's image: the inverse gains, the synthesis, cropped back to ``height`` x ``width``."""
+        _, ig = self.gains_at(quality)
+        return self.g_s(y * ig)[..., :height, :width]
 
     def tables(self, name: str) -> list[coder.Table]:
         cache = self.__dict__.setdefault("_tables", {})
@@ -210,10 +226,24 @@ def _channel_index(shape: tuple[int, ...]) -> np.ndarray:
     return np.broadcast_to(np.arange(shape[1])[None, :, None, None], shape)
 
 
+def _latent_shape(channels: int, height: int, width: int, stride: int) -> tuple[int, int, int, int]:
+    """The (1, C, h, w) latent of a ``height`` x ``width`` image at ``stride`` (the image padded up to it)."""
+    return (1, channels, -(-height // stride), -(-width // stride))
+
+
+def _put_factorized(w: coder.Writer, v: torch.Tensor, tables: list[coder.Table]) -> None:
+    """Code a rounded latent with the factorized prior: one table per channel."""
+    w.put(v.numpy(), _channel_index(tuple(v.shape)), tables)
+
+
+def _get_factorized(r: coder.Reader, shape: tuple[int, int, int, int], tables: list[coder.Table]) -> torch.Tensor:
+    return torch.from_numpy(r.get(_channel_index(shape), tables).astype(np.float32))
+
+
 class FactorizedAE(LearnedAE):
     arch_name = "imgcr-FactorizedAE"
     multiple = 16
-    table_names = ("prior",)
+    table_names: tuple[str, ...] = ("prior",)
 
     def __init__(self, n: int = 128, m: int = 192, lambdas: tuple[float, ...] = DEFAULT_LAMBDAS):
         super().__init__(n, m, lambdas)
@@ -235,25 +265,21 @@ class FactorizedAE(LearnedAE):
 
     @torch.no_grad()
     def compress(self, x: torch.Tensor, quality: float, refine: int = 0) -> tuple[bytes, np.ndarray]:
-        g, _ = self.gains_at(quality)
-        y = torch.round(self.refine(x, self.g_a(self._pad(x)) * g, quality, refine))
         w = coder.Writer()
-        w.put(y.numpy(), _channel_index(tuple(y.shape)), self.tables("prior"))
+        _put_factorized(w, torch.round(self._analyse(x, quality, refine)), self.tables("prior"))
         return w.finish()
 
     @torch.no_grad()
     def decompress(self, stream: bytes, escapes: np.ndarray, height: int, width: int, quality: float) -> torch.Tensor:
-        _, ig = self.gains_at(quality)
-        shape = (1, self.m, -(-height // 16), -(-width // 16))
         r = coder.Reader(stream, escapes)
-        y = torch.from_numpy(r.get(_channel_index(shape), self.tables("prior")).astype(np.float32))
-        return self.g_s(y * ig)[..., :height, :width]
+        y = _get_factorized(r, _latent_shape(self.m, height, width, 16), self.tables("prior"))
+        return self._synthesise(y, quality, height, width)
 
 
 class HyperpriorAE(LearnedAE):
     arch_name = "imgcr-HyperpriorAE"
     multiple = 64
-    table_names = ("prior", "gauss")
+    table_names: tuple[str, ...] = ("prior", "gauss")
 
     def __init__(self, n: int = 128, m: int = 192, lambdas: tuple[float, ...] = DEFAULT_LAMBDAS):
         super().__init__(n, m, lambdas)
@@ -286,24 +312,19 @@ class HyperpriorAE(LearnedAE):
 
     @torch.no_grad()
     def compress(self, x: torch.Tensor, quality: float, refine: int = 0) -> tuple[bytes, np.ndarray]:
-        g, _ = self.gains_at(quality)
-        y = self.refine(x, self.g_a(self._pad(x)) * g, quality, refine)
+        y = self._analyse(x, quality, refine)
         z = torch.round(self.h_a(torch.abs(y)))
         w = coder.Writer()
-        w.put(z.numpy(), _channel_index(tuple(z.shape)), self.tables("prior"))
-        idx = self.gauss.indexes(self.h_s(z))
-        w.put(torch.round(y).numpy(), idx, self.tables("gauss"))
+        _put_factorized(w, z, self.tables("prior"))
+        w.put(torch.round(y).numpy(), self.gauss.indexes(self.h_s(z)), self.tables("gauss"))
         return w.finish()
 
     @torch.no_grad()
     def decompress(self, stream: bytes, escapes: np.ndarray, height: int, width: int, quality: float) -> torch.Tensor:
-        _, ig = self.gains_at(quality)
-        zshape = (1, self.n, -(-height // 64), -(-width // 64))
         r = coder.Reader(stream, escapes)
-        z = torch.from_numpy(r.get(_channel_index(zshape), self.tables("prior")).astype(np.float32))
-        idx = self.gauss.indexes(self.h_s(z))
-        y = torch.from_numpy(r.get(idx, self.tables("gauss")).astype(np.float32))
-        return self.g_s(y * ig)[..., :height, :width]
+        z = _get_factorized(r, _latent_shape(self.n, height, width, 64), self.tables("prior"))
+        y = torch.from_numpy(r.get(self.gauss.indexes(self.h_s(z)), self.tables("gauss")).astype(np.float32))
+        return self._synthesise(y, quality, height, width)
 
 
 class MultiResAnalysis(nn.Module):
@@ -356,15 +377,6 @@ class MultiResAE(HyperpriorAE):
     @staticmethod
     def _dims(state: dict[str, torch.Tensor]) -> tuple[int, int]:
         return state["g_a.stages.0.0.weight"].shape[0], state["g_a.mix.weight"].shape[0]
-
-
-def _archs() -> dict[str, Any]:
-    from imgcr.learned.comcnn import ComCNNJpeg
-
-    return {c.arch_name: c for c in (FactorizedAE, HyperpriorAE, MultiResAE, ComCNNJpeg)}
-
-
-ARCHS: dict[str, Any] = _archs()  # each class has from_state_dict
 
 
 def describe(net: LearnedAE) -> dict[str, Any]:

@@ -1,8 +1,7 @@
 """Load models lazily onto the best device, keep a small LRU pool, never full-unpickle.
 
-Spandrel detects the architectures it knows (its loader unpickles with a restricted
-allow-list); FFDNet, VDSR and imgcr's own networks (:mod:`imgcr.models.nets`) are read
-with ``torch.load(weights_only=True)``.
+Each architecture loads through its entry in :data:`imgcr.models.archs.ARCHS` (spandrel's restricted
+unpickler, or ``torch.load(weights_only=True)`` for the layouts written here).
 The pool holds at most ``IMGCR_MODEL_POOL`` models (default 2; 1 big model on small GPUs),
 read when used; a load blocks only requests for the same model; models in use are leased
 and never evicted mid-run; loaded models are shared read-only by concurrent requests.
@@ -19,7 +18,8 @@ from typing import Any
 
 from imgcr import config, weights
 from imgcr.devices import best_device
-from imgcr.errors import WeightsError, first_line
+from imgcr.errors import WeightsError
+from imgcr.models.archs import get_arch
 from imgcr.models.catalog import ModelSpec
 
 
@@ -35,73 +35,26 @@ class LoadedModel:
 
 
 def _read(spec: ModelSpec, device: str) -> LoadedModel:
-    import torch
-
+    """Verify the weights, load them through the architecture's own loader (:data:`imgcr.models.archs.ARCHS`),
+    move the network to ``device`` (fp16 on a GPU where the architecture and the catalogue allow it)."""
     if spec.weights is None:
         raise WeightsError(f"{spec.id} is a classical method: it has no weights to load")
+    arch = get_arch(spec.arch)
+    assert arch.load is not None  # a catalogue entry with weights names a network architecture (tested)
     path = weights.require(spec.weights)
     if spec.weights.sha256:
         digest = weights.sha256_file(path)
         if digest not in spec.weights.sha256:
             raise WeightsError(f"{spec.id}: {path} fails its sha256 check (got {digest[:16]}...); re-download it")
-    if spec.arch.startswith("imgcr-"):  # imgcr's own, trained by `python -m imgcr train`
-        module = _read_own(spec, path)
-        in_ch, scale = module.in_nc, 1
-    elif spec.arch in ("FFDNet", "VDSR"):
-        from imgcr.models.arch import VDSR, FFDNet
-
-        try:
-            state = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as exc:  # a corrupt or foreign file: say which
-            raise WeightsError(f"{spec.id}: cannot read {path} as a state dict ({exc})") from None
-        state = state.get("params", state) if isinstance(state, dict) else state
-        try:
-            module = FFDNet.from_state_dict(state) if spec.arch == "FFDNet" else VDSR.from_state_dict(state)
-        except (KeyError, RuntimeError) as exc:
-            raise WeightsError(f"{spec.id}: {path} does not match the {spec.arch} layout ({exc})") from None
-        in_ch = module.in_nc if spec.arch == "FFDNet" else 1
-        scale = spec.scale
-    else:
-        from spandrel import ModelLoader
-
-        try:
-            desc = ModelLoader(device="cpu").load_from_file(path)
-        except Exception as exc:
-            raise WeightsError(f"{spec.id}: spandrel cannot load {path} ({first_line(exc, 160)})") from None
-        if spec.arch and desc.architecture.name != spec.arch:
-            raise WeightsError(f"{spec.id}: {path} is a {desc.architecture.name}, expected {spec.arch}")
-        module, in_ch, scale = desc.model, desc.input_channels, desc.scale
-        half = device.startswith("cuda") and spec.fp16 and desc.supports_half
-        desc.to(device)
-        if half:
-            desc.half()
-        desc.eval()
-        module.requires_grad_(False)
-        return LoadedModel(spec, desc.model, device, half, scale, in_ch, call=desc)
-    module.eval().requires_grad_(False)
-    half = device.startswith("cuda") and spec.fp16
-    module = module.to(device)
+    net = arch.load(spec.id, path, spec.scale)
+    half = device.startswith("cuda") and spec.fp16 and net.supports_half
+    call = net.call or net.module
+    call.to(device)
     if half:
-        module = module.half()
-    return LoadedModel(spec, module, device, half, scale, in_ch, call=module)
-
-
-def _read_own(spec: ModelSpec, path) -> Any:
-    """One of imgcr's trained networks: a plain (fp16) state dict, rebuilt from its shapes, run in float32."""
-    import torch
-
-    from imgcr.models import nets
-
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # truncated or foreign file
-        raise WeightsError(f"{spec.id}: cannot read {path} as a state dict ({first_line(exc)})") from None
-    if not isinstance(state, dict):
-        raise WeightsError(f"{spec.id}: {path} is not a state dict")
-    try:
-        return nets.from_state_dict(spec.arch, state).float()
-    except (KeyError, RuntimeError, ValueError) as exc:
-        raise WeightsError(f"{spec.id}: {path} is not an {spec.arch} state dict ({first_line(exc, 120)})") from None
+        call.half()
+    call.eval()
+    net.module.requires_grad_(False)
+    return LoadedModel(spec, net.module, device, half, net.scale, net.in_channels, call=call)
 
 
 class ModelPool:

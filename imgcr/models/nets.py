@@ -144,16 +144,10 @@ ARCHS: dict[str, type[nn.Module]] = {c.arch_name: c for c in (UNet, ConvAutoenco
 
 
 def build(arch: str, **kwargs) -> nn.Module:
-    """A freshly initialised network of architecture ``arch`` (a key of :data:`ARCHS` or of the learned codecs')."""
-    return _all_archs()[arch](**kwargs)
+    """A freshly initialised network of architecture ``arch`` (a key of :data:`ARCHS`)."""
+    return ARCHS[arch](**kwargs)
 
 
 def from_state_dict(arch: str, state: dict[str, torch.Tensor]) -> nn.Module:
     """Rebuild ``arch`` from ``state``; KeyError/RuntimeError when the shapes do not fit."""
-    return _all_archs()[arch].from_state_dict(state)  # type: ignore[attr-defined]  # every ARCHS class defines it
-
-
-def _all_archs() -> dict[str, type[nn.Module]]:
-    from imgcr.learned.nets import ARCHS as LEARNED
-
-    return {**ARCHS, **LEARNED}
+    return ARCHS[arch].from_state_dict(state)  # type: ignore[attr-defined]  # every ARCHS class defines it

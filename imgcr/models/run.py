@@ -19,6 +19,7 @@ import numpy as np
 from imgcr.colour import rgb_to_ycbcr, to_uint8, ycbcr_to_rgb
 from imgcr.errors import ImgcrError
 from imgcr.models import classical
+from imgcr.models.archs import get_arch
 from imgcr.models.catalog import ModelSpec
 from imgcr.tensors import to_float_hwc, to_nchw
 
@@ -60,8 +61,9 @@ def restore(pixels: np.ndarray, spec: ModelSpec, sigma: float | None = None, sca
     t0 = time.perf_counter()
     notes: list[str] = []
     out_scale = output_scale(spec, scale)
-    if spec.classical:
-        out = _classical(pixels, spec, sigma, out_scale)
+    arch = get_arch(spec.arch)
+    if arch.run is not None:  # a classical method
+        out = arch.run(pixels, sigma, out_scale)
         if ensemble:
             notes.append("self-ensemble is for networks: the classical method ran once")
         return Restored(out, time.perf_counter() - t0, "cpu", tuple(notes))
@@ -85,7 +87,7 @@ def _run_model(model, pixels, spec: ModelSpec, sigma, out_scale: int, tile, prog
         infer = _ensembled(_infer)
     else:
         infer = _infer
-    if spec.arch == "VDSR":
+    if get_arch(spec.arch).on_upscaled_y:
         up = classical.upscale(pixels, out_scale, "bicubic")
         ycc = rgb_to_ycbcr(up, studio=True)
         y = infer(model, ycc[..., 0:1] / 255.0, None, 1, tile, progress)
@@ -111,14 +113,6 @@ def _run_model(model, pixels, spec: ModelSpec, sigma, out_scale: int, tile, prog
     return out
 
 
-def _classical(pixels, spec, sigma, out_scale) -> np.ndarray:
-    if spec.arch in ("bicubic", "lanczos"):
-        return classical.upscale(pixels, out_scale, spec.arch)
-    if spec.arch == "nlmeans":
-        return classical.nl_means(pixels, sigma if sigma is not None else 25.0)
-    raise ImgcrError(f"{spec.id}: unknown classical method {spec.arch}")
-
-
 def _infer(model, x: np.ndarray, sigma: float | None, scale: int, tile: int | None, progress) -> np.ndarray:
     """float HxWxC [0, 1] -> float HxWxC, clipped to [0, 1]."""
     import torch
@@ -127,7 +121,8 @@ def _infer(model, x: np.ndarray, sigma: float | None, scale: int, tile: int | No
 
     dtype = torch.float16 if model.half else torch.float32
     t = to_nchw(x, model.device, dtype, contiguous=True)
-    if sigma is not None and model.spec.arch == "DRUNet":
+    arch = get_arch(model.spec.arch)
+    if sigma is not None and arch.noise_input == "plane":
         def fn(piece):
             return _drunet(model.module, piece, sigma / 255.0)
     elif sigma is not None:  # FFDNet: the noise level is a second input
@@ -138,7 +133,7 @@ def _infer(model, x: np.ndarray, sigma: float | None, scale: int, tile: int | No
     else:
         fn = model.call or model.module  # spandrel's descriptor: padding, the arch's call_fn (FBCNN's tuple), clamp
     with torch.inference_mode():
-        out = run_tiled(fn, t, scale, tile, overlap=_overlap(model), progress=progress)
+        out = run_tiled(fn, t, scale, tile, overlap=arch.overlap, progress=progress)
         out = to_float_hwc(out)
     return out.astype(np.float64)
 
@@ -183,10 +178,3 @@ def _drunet(module, x, level: float):
         x = F.pad(x, (0, pw, 0, ph), mode="replicate")
     noise = torch.full((x.shape[0], 1, *x.shape[-2:]), level, device=x.device, dtype=x.dtype)
     return module(torch.cat([x, noise], dim=1))[..., :h, :w]
-
-
-def _overlap(model) -> int:
-    """Context kept around each tile: at least the receptive-field radius of the shallow CNNs."""
-    if model.spec.arch.startswith("imgcr-"):  # imgcr's U-Net sees far: keep more context
-        return 48
-    return 24 if model.spec.arch in ("DnCNN", "FFDNet", "VDSR", "RealESRGAN Compact") else 32

@@ -19,10 +19,12 @@ from typing import Any
 import numpy as np
 
 from imgcr.tensors import to_nchw
-from imgcr.train.loop import Trainer
+from imgcr.train.loop import Trainer, save_atomic
 
 
 class CodecTrainer(Trainer):
+    score_name = "objective"  # minus the mean rate-distortion loss term: higher is better
+
     @property
     def _net(self) -> Any:
         """The network, typed loosely: a learned codec's own methods (rd_loss, validate, rate_points)."""
@@ -65,7 +67,7 @@ class CodecTrainer(Trainer):
                     x = to_nchw(clean, self.device)
                     x = x[..., : x.shape[-2] // 64 * 64, : x.shape[-1] // 64 * 64]
                     x_hat, bpp, term = net.validate(x, i)
-                    ref = net._gray(x) if hasattr(net, "_gray") else x
+                    ref = net.reference(x)
                     mse = float(torch.mean(((x_hat.clamp(0, 1) * 255).round() / 255 - ref) ** 2))
                     psnrs.append(10 * np.log10(1 / max(mse, 1e-12)))
                     bpps.append(bpp)
@@ -76,30 +78,10 @@ class CodecTrainer(Trainer):
         return {"by_value": per_point, "psnr": float(np.mean([v["psnr"] for v in per_point.values()])),
                 "bpp": float(np.mean([v["bpp"] for v in per_point.values()])), "objective": -float(np.mean(terms))}
 
-    def write_card(self, finished: bool) -> dict[str, Any]:
-        """The card, with the best validation score named for what it is (minus the mean loss term, not a PSNR)."""
-        from imgcr.train import card as cards
-
-        card = super().write_card(finished)
-        val = card["validation"]
-        val["best_objective"], val["best_psnr"] = val.pop("best_psnr"), None
-        cards.write(self.out.with_suffix(".json"), card)
-        return card
-
     def export(self) -> Path:
         """The current weights with freshly computed coding tables, float32 (the tables are computed from them)."""
-        import torch
 
         net: Any = copy.deepcopy(self.model).to("cpu").float()
         net.update_tables()
         state = {k: v.detach().contiguous() for k, v in net.state_dict().items()}
-        path = self.out.with_suffix(".pt")
-        tmp = path.with_suffix(".pt.tmp")
-        torch.save(state, tmp)
-        tmp.replace(path)
-        return path
-
-
-def make_trainer(recipe, data, out, **kwargs) -> Trainer:
-    """The trainer for ``recipe``'s task: :class:`CodecTrainer` for codecs, :class:`Trainer` otherwise."""
-    return (CodecTrainer if recipe.task == "codec" else Trainer)(recipe, data, out, **kwargs)
+        return save_atomic(state, self.out.with_suffix(".pt"))

@@ -70,7 +70,7 @@ def _train(args) -> int:
         recipe = recipe.with_overrides(loss=args.loss)
     if args.patch is not None:  # an explicit side replaces the recipe's small-patches-first schedule
         recipe = recipe.with_overrides(patch_schedule=())
-    from imgcr.train.codec_loop import make_trainer
+    from imgcr.train.start import make_trainer
 
     trainer = make_trainer(recipe, args.data, args.out, run_dir=args.run_dir, val=args.val, seed=args.seed,
                       device=args.device, threads=args.threads, workers=args.workers, resume=args.resume,

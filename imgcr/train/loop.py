@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,11 +27,12 @@ import numpy as np
 from imgcr import __version__, metrics
 from imgcr.devices import resolve_device
 from imgcr.errors import ImgcrError, first_line
-from imgcr.models import nets
 from imgcr.tensors import to_uint8
 from imgcr.train import card as cards
 from imgcr.train import data as tdata
+from imgcr.train.networks import build
 from imgcr.train.recipes import Recipe
+from imgcr.train.settings import TrainConfig
 from imgcr.weights import sha256_file
 
 LOG_EVERY = 50
@@ -55,7 +55,7 @@ class RunState:
     step: int = 0
     total: int = 0
     elapsed: float = 0.0
-    best_psnr: float = -math.inf
+    best_score: float = -math.inf  # the trainer's score_name, higher is better
     best_step: int = 0
     loss_curve: list[dict[str, float]] = field(default_factory=list)
     val_curve: list[dict[str, Any]] = field(default_factory=list)
@@ -83,76 +83,76 @@ def _loss(kind: str, out, target):
 
 
 class Trainer:
-    """Holds the model, optimiser and state of one run; :meth:`run` trains to the end."""
+    """Holds the model, optimiser and state of one run; :meth:`run` trains to the end.
 
-    def __init__(self, recipe: Recipe, data: Sequence[str], out: str | Path, run_dir: str | Path | None = None,
-                 val: Sequence[str] | None = None, seed: int = 0, device: str = "auto", threads: int | None = None,
-                 workers: int | None = None, resume: bool = False, progress: bool = True,
-                 total_steps: int | None = None, init: str | Path | None = None):
+    Validation keeps the best weights by a named score, higher is better: ``psnr`` here, minus the mean
+    rate-distortion loss (``objective``) for codecs (:class:`~imgcr.train.codec_loop.CodecTrainer`)."""
+
+    score_name = "psnr"
+
+    def __init__(self, recipe: Recipe, config: TrainConfig):
         import torch
 
-        if threads:
-            torch.set_num_threads(threads)
-        self.recipe, self.data, self.seed = recipe, list(data), seed
-        self.out = Path(out).with_suffix("") if Path(out).suffix in (".pt", ".json") else Path(out)
-        self.run_dir = Path(run_dir) if run_dir else Path("runs") / self.out.name
-        self.device = resolve_device(device)
+        if config.threads:
+            torch.set_num_threads(config.threads)
+        self.recipe, self.config, self.data, self.seed = recipe, config, list(config.data), config.seed
+        self.out, self.run_dir = config.out_stem, config.run_folder
+        self.device = resolve_device(config.device)
         self.threads = torch.get_num_threads()
-        self.workers = workers if workers is not None else 1
-        self.progress = progress
-        self.log_every = LOG_EVERY
+        self.workers, self.progress, self.log_every = config.workers, config.progress, LOG_EVERY
+        self._load_data()
+        torch.manual_seed(self.seed)
+        self.model = build(recipe.arch, **recipe.arch_kwargs)
+        self.init = str(config.init) if config.init else None
+        self.resumed = config.resume  # the run's own --init stays on its card (a resume loads the checkpoint)
+        if config.init and not config.resume:
+            self._load_init(config.init)
+        self.model = self.model.to(self.device).to(memory_format=torch.channels_last)
+        self.optimiser = torch.optim.Adam(self.model.parameters(), lr=recipe.lr)
+        self._start_or_resume()
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        self.baseline = self._score(identity=True)
+
+    def _load_data(self) -> None:
+        """Training images (in memory, at least the largest patch side) and the fixed validation pairs."""
+        recipe, val = self.recipe, self.config.val
         sources = tdata.list_sources(self.data)
-        if val:
-            train_src, val_src = sources, tdata.list_sources(val)
-        else:
-            train_src, val_src = tdata.split(sources)
+        train_src, val_src = (sources, tdata.list_sources(val)) if val else tdata.split(sources)
         side = max([recipe.patch, *(s for _, s in recipe.patch_schedule)])
         self.train_images = tdata.load_images(train_src, recipe.colour, side)
         self.val_names = [n for n, _ in val_src]
         self.data_digest = tdata.folder_digest(self.data)
         self.val_pairs = tdata.validation_pairs(tdata.load_images(val_src, recipe.colour, 32), recipe)
-        torch.manual_seed(seed)
-        self.model = nets.build(recipe.arch, **recipe.arch_kwargs)
-        self.init = str(init) if init else None
-        self.resumed = resume  # the run's own --init stays on its card (a resume loads the checkpoint, not --init)
-        if init and not resume:
-            self._load_init(Path(init))
-        self.model = self.model.to(self.device).to(memory_format=torch.channels_last)  # type: ignore[call-overload]
-        self.optimiser = torch.optim.Adam(self.model.parameters(), lr=recipe.lr)
-        self.state = RunState(total=recipe.steps)
+
+    def _start_or_resume(self) -> None:
+        """A fresh state (its length from --minutes when given), or the checkpoint's for --resume."""
+        self.state = RunState(total=self.recipe.steps)
         last = self.run_dir / "last.pt"
-        if resume:
+        if self.config.resume:
             if not last.is_file():
                 raise ImgcrError(f"--resume: no checkpoint in {self.run_dir} (nothing to resume)")
             self._load_checkpoint(last)
-            if total_steps and total_steps != self.state.total:
-                self._change_length(total_steps)
+            total = self.config.total_steps
+            if total and total != self.state.total:
+                self._change_length(total)
         elif last.is_file():
             raise ImgcrError(f"{self.run_dir} holds a run already: pass --resume to continue it, or use another --run-dir")
-        elif recipe.minutes:
-            self.state.total = self._steps_for_budget(recipe.minutes * 60)
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        self.out.parent.mkdir(parents=True, exist_ok=True)
-        self.baseline = self._score(identity=True)
+        elif self.recipe.minutes:
+            self.state.total = self._steps_for_budget(self.recipe.minutes * 60)
 
     # --- checkpoints -------------------------------------------------------------------------
     def _checkpoint(self) -> dict[str, Any]:
         s = self.state
         return {"recipe": self.recipe.name, "arch": self.recipe.arch, "seed": self.seed,
                 "model": self.model.state_dict(), "optimiser": self.optimiser.state_dict(),
-                "state": {"step": s.step, "total": s.total, "elapsed": s.elapsed, "best_psnr": s.best_psnr,
-                          "best_step": s.best_step},
+                "state": {"step": s.step, "total": s.total, "elapsed": s.elapsed, "best_score": s.best_score,
+                          "score": self.score_name, "best_step": s.best_step},
                 "loss_curve": json.dumps(s.loss_curve), "val_curve": json.dumps(s.val_curve),
                 "length_changes": json.dumps(s.length_changes)}
 
     def save_checkpoint(self) -> Path:
-        import torch
-
-        path = self.run_dir / "last.pt"
-        tmp = path.with_suffix(".pt.tmp")
-        torch.save(self._checkpoint(), tmp)
-        tmp.replace(path)
-        return path
+        return save_atomic(self._checkpoint(), self.run_dir / "last.pt")
 
     def _load_checkpoint(self, path: Path) -> None:
         import torch
@@ -166,7 +166,8 @@ class Trainer:
         self.model.load_state_dict(ckpt["model"])
         self.optimiser.load_state_dict(ckpt["optimiser"])
         st = ckpt["state"]
-        self.state = RunState(int(st["step"]), int(st["total"]), float(st["elapsed"]), float(st["best_psnr"]),
+        best = st["best_score"] if "best_score" in st else st["best_psnr"]  # checkpoints before the score was named
+        self.state = RunState(int(st["step"]), int(st["total"]), float(st["elapsed"]), float(best),
                               int(st["best_step"]), json.loads(ckpt["loss_curve"]), json.loads(ckpt["val_curve"]),
                               json.loads(ckpt.get("length_changes", "[]")))
         self.seed = int(ckpt["seed"])
@@ -320,9 +321,8 @@ class Trainer:
         s.val_curve.append(row)
         log.write(json.dumps({"val": row}) + "\n")
         log.flush()
-        objective = score.get("objective", score["psnr"])  # higher is better: PSNR, or minus the RD loss for codecs
-        if objective > s.best_psnr:
-            s.best_psnr, s.best_step = objective, s.step
+        if score[self.score_name] > s.best_score:
+            s.best_score, s.best_step = score[self.score_name], s.step
             self.export()
         self.save_checkpoint()
         self.write_card(finished=s.step >= s.total)
@@ -333,11 +333,7 @@ class Trainer:
 
         dtype = getattr(torch, self.recipe.export_dtype)
         state = {k: v.detach().to("cpu", dtype).contiguous() for k, v in self.model.state_dict().items()}
-        path = self.out.with_suffix(".pt")
-        tmp = path.with_suffix(".pt.tmp")
-        torch.save(state, tmp)
-        tmp.replace(path)
-        return path
+        return save_atomic(state, self.out.with_suffix(".pt"))
 
     def write_card(self, finished: bool) -> dict[str, Any]:
         import torch
@@ -362,17 +358,30 @@ class Trainer:
             "steps_per_second": round(s.step / s.elapsed, 3) if s.elapsed else None,
             "hardware": cards.hardware(self.device, self.threads), "loader_workers": self.workers,
             "torch": torch.__version__, "imgcr": __version__,
-            "validation": {"baseline": self.baseline, "best_psnr": s.best_psnr if s.val_curve else None,
-                           "curve": s.val_curve},
+            "validation": self._validation_summary(),
             "loss_curve": s.loss_curve,
             "evaluation": old.get("evaluation", {}),
         }
         cards.write(path, card)
         return card
 
+    def _validation_summary(self) -> dict[str, Any]:
+        """The card's validation block: the input's scores, the best score under its own name, the curve
+        (``best_psnr`` is null for a codec, whose best is ``best_objective``)."""
+        s = self.state
+        best = s.best_score if s.val_curve else None
+        out: dict[str, Any] = {"baseline": self.baseline, "best_psnr": best if self.score_name == "psnr" else None}
+        if self.score_name != "psnr":
+            out[f"best_{self.score_name}"] = best
+        out["curve"] = s.val_curve
+        return out
 
-def train(recipe: Recipe, data: Sequence[str], out: str | Path, **kwargs) -> dict[str, Any]:
-    """Train ``recipe`` on ``data`` and write ``out``.pt / ``out``.json; returns the card."""
-    from imgcr.train.codec_loop import make_trainer
 
-    return make_trainer(recipe, data, out, **kwargs).run()
+def save_atomic(obj: Any, path: Path) -> Path:
+    """``torch.save`` to a temporary file beside ``path``, then rename: a crash never leaves half a file."""
+    import torch
+
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    torch.save(obj, tmp)
+    tmp.replace(path)
+    return path

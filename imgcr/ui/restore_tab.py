@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from imgcr import config, glossary, views, weights
+from imgcr import config, devices, glossary, views, weights
 from imgcr.degrade import KINDS
 from imgcr.figures import metric_lines
 from imgcr.images import from_array
@@ -395,7 +395,7 @@ def build() -> None:
     clear_on(run, [s1, s2, gallery, table, files], status).then(
               run_restore_ui, [upload, sample, chain, seed, models, sigma, scale, crop, cx, cy, size, ensemble],
               [s1, s2, gallery, table, status, shown, files, state], api_name="restore",
-              concurrency_id="models", concurrency_limit=config.model_concurrency()  # one shared limit for model runs
+              concurrency_id="models", concurrency_limit=devices.model_concurrency()  # one shared limit for model runs
               ).then(update_estimate, [upload, sample, models, crop, size, chain, ensemble], estimate,
                      api_visibility="private")
     shown.change(show_model, [state, shown], [s1, s2], api_visibility="private")
