@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from imgcr.evaluate import evaluate  # noqa: E402
+from imgcr.evaluate import EvalProtocol, evaluate  # noqa: E402
 
 # (label, model, set, chain, kwargs, metric, paper, assets_measured)
 ROWS = [
@@ -61,7 +61,7 @@ def main() -> None:
         lr = kw.pop("lr", None)
         lr_dir = args.datasets / "Set5" / "LR_bicubic" / lr if lr else None
         t0 = time.perf_counter()
-        res = evaluate([args.datasets / folder], model, chain, metric_ids=(metric,), lr_dir=lr_dir, **kw)
+        res = evaluate([args.datasets / folder], model, EvalProtocol.of(chain, metric_ids=(metric,), lr_dir=lr_dir, **kw))
         secs = time.perf_counter() - t0
         got, deg = res["restored"][metric], res["degraded"][metric]
         nd = 2 if metric == "psnr" else 3

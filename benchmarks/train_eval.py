@@ -29,7 +29,7 @@ import numpy as np  # noqa: E402
 from docs_block import write_block  # noqa: E402
 
 from imgcr import weights  # noqa: E402
-from imgcr.evaluate import evaluate  # noqa: E402
+from imgcr.evaluate import EvalProtocol, evaluate  # noqa: E402
 from imgcr.models import get_model  # noqa: E402
 from imgcr.train import card as cards  # noqa: E402
 
@@ -58,7 +58,7 @@ def run_all(jobs, datasets: Path, store: Path, fresh: bool) -> dict:
             continue
         folder, kw = SETS[set_name]
         t0 = time.perf_counter()
-        r = evaluate([datasets / folder], model_id, f"jpeg:{q}", ensemble="x8" in variant, **kw)
+        r = evaluate([datasets / folder], model_id, EvalProtocol.of(f"jpeg:{q}", ensemble="x8" in variant, **kw))
         results[key] = {"model": model_id, "set": set_name, "quality": q, "images": r["images"], "ensemble": bool(variant),
                         "input_psnr": r["degraded"]["psnr"], "input_ssim": r["degraded"]["ssim"],
                         "psnr": r["restored"]["psnr"], "ssim": r["restored"]["ssim"],

@@ -289,11 +289,12 @@ def _restore(args) -> int:
     from PIL import Image
 
     from imgcr.images import load_image
+    from imgcr.pairs import RestoreProtocol
     from imgcr.restoration import run_restore
 
     image = load_image(args.image)
-    report = run_restore(image, [args.model], args.degrade, args.seed, args.sigma, args.scale, _split(args.metrics),
-                         ensemble=args.ensemble)
+    protocol = RestoreProtocol(args.degrade, args.seed, args.sigma, args.scale, args.ensemble)
+    report = run_restore(image, [args.model], protocol, _split(args.metrics))
     run = report.runs[0]
     if run.error:
         raise ImgcrError(run.error)
@@ -306,8 +307,8 @@ def _restore(args) -> int:
         "image": {"path": str(args.image), "width": image.width, "height": image.height, "notes": list(image.notes)},
         "model": run.model, "device": run.device, "seconds": run.seconds, "degrade": report.chain, "seed": report.seed,
         "degraded": report.degraded_metrics, "restored": run.metrics, "notes": list(report.notes + run.notes),
-        "baseline": {"label": report.baseline_label, **report.baseline_metrics},
-        "out": str(args.out) if args.out else None,
+        "baseline": {"label": report.baseline_label, **report.baseline_metrics}, "deltas": run.deltas,
+        "factor": report.factor, "out": str(args.out) if args.out else None,
     }
     if args.json:
         print(json.dumps(doc, indent=2))
@@ -315,8 +316,8 @@ def _restore(args) -> int:
     print(f"{run.model} on {run.device}: {run.seconds:.2f} s; degradation {report.chain}")
     base = "degraded" if report.baseline_label == "degraded" else "bicubic"
     for m in run.metrics:
-        d, r = report.baseline_metrics.get(m), run.metrics.get(m)
-        print(f"  {m:<8} {base} {_fmt(d, 4):>9}  restored {_fmt(r, 4):>9}")
+        d, r, delta = report.baseline_metrics.get(m), run.metrics.get(m), run.deltas.get(m)
+        print(f"  {m:<8} {base} {_fmt(d, 4):>9}  restored {_fmt(r, 4):>9}  Δ {_fmt(delta, 4):>8}")
     for n in report.notes + run.notes:
         print(f"  note: {n}")
     return 0
@@ -324,19 +325,16 @@ def _restore(args) -> int:
 
 def _models(args) -> int:
     from imgcr import weights
-    from imgcr.models import MODELS
+    from imgcr.models.availability import catalogue
 
     rows = []
-    for m in MODELS:
-        path = weights.find(m.weights) if m.weights else None
-        state = ("classical" if m.weights is None else "available" if path else
-                 "downloadable" if weights.sources(m.weights) else "missing")
+    for a in catalogue():
+        m, w = a.spec, a.spec.weights
         rows.append({"id": m.id, "label": m.label, "task": m.task, "arch": m.arch, "scale": m.scale or None,
-                     "colour": m.colour, "state": state, "available": m.classical or path is not None,
-                     "weights": str(path) if path else None, "url": m.weights.url if m.weights else None,
-                     "sources": weights.sources(m.weights) if m.weights else [], "bytes": m.weights.size or None if m.weights else None,
-                     "sha256": list(m.weights.sha256) if m.weights else [], "licence": m.licence, "source": m.source,
-                     "notes": m.notes})
+                     "colour": m.colour, "state": a.state, "available": a.here, "runs_here": a.runs_here,
+                     "weights": str(a.path) if a.path else None, "url": w.url if w else None,
+                     "sources": weights.sources(w) if w else [], "bytes": w.size or None if w else None,
+                     "sha256": list(w.sha256) if w else [], "licence": m.licence, "source": m.source, "notes": m.notes})
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
@@ -346,12 +344,14 @@ def _models(args) -> int:
 
 
 def _eval(args) -> int:
-    from imgcr.evaluate import evaluate
+    from imgcr.evaluate import EvalProtocol, evaluate
 
     if not args.degrade and not args.lr_dir:
         raise UnknownNameError("give --degrade (e.g. noise:25) or --lr-dir")
-    res = evaluate([args.dataset], args.model, args.degrade, args.seed, args.sigma, args.scale, _split(args.metrics),
-                   args.y_channel, args.shave, args.limit, args.lr_dir, args.gray, ensemble=args.ensemble)
+    protocol = EvalProtocol.of(args.degrade, args.seed, args.sigma, args.scale, args.ensemble,
+                               metric_ids=_split(args.metrics), y_channel=args.y_channel, shave=args.shave,
+                               lr_dir=args.lr_dir, gray=args.gray, limit=args.limit)
+    res = evaluate([args.dataset], args.model, protocol)
     if args.json:
         print(json.dumps(res, indent=2))
         return 0

@@ -13,6 +13,7 @@ from PIL import Image
 from imgcr.cache import ResultCache
 from imgcr.images import from_array
 from imgcr.models.run import _dihedral, _ensembled
+from imgcr.pairs import RestoreProtocol
 from imgcr.restoration import run_restore
 from tests.conftest import ROOT
 
@@ -51,12 +52,14 @@ def test_ensemble_restores_better_and_is_cached_apart(photo):
     image = from_array(np.ascontiguousarray(photo[100:196, 150:278]), "crop")
     cache = ResultCache()
     plain = run_restore(image, ["jpeg-unet-color"], "jpeg:20", cache=cache, metric_ids=("psnr",))
-    x8 = run_restore(image, ["jpeg-unet-color"], "jpeg:20", cache=cache, metric_ids=("psnr",), ensemble=True)
+    x8 = run_restore(image, ["jpeg-unet-color"], RestoreProtocol("jpeg:20", ensemble=True), cache=cache,
+                     metric_ids=("psnr",))
     p, e = plain.runs[0], x8.runs[0]
     assert not e.cached and not np.array_equal(p.pixels, e.pixels)  # not served the plain run's entry
     assert any("self-ensemble" in n for n in e.notes) and not any("self-ensemble" in n for n in p.notes)
     assert e.metrics["psnr"] > p.metrics["psnr"] > plain.degraded_metrics["psnr"]
-    again = run_restore(image, ["jpeg-unet-color"], "jpeg:20", cache=cache, metric_ids=("psnr",), ensemble=True)
+    again = run_restore(image, ["jpeg-unet-color"], RestoreProtocol("jpeg:20", ensemble=True), cache=cache,
+                     metric_ids=("psnr",))
     assert again.runs[0].cached and np.array_equal(again.runs[0].pixels, e.pixels)
 
 
@@ -73,9 +76,11 @@ def test_cli_restore_and_eval_take_ensemble(tmp_path, photo):
 
 
 def test_estimate_counts_eight_runs():
+    from imgcr.models.cost import CostModel
     from imgcr.samples import sample_names
-    from imgcr.ui.restore_tab import estimate_seconds, update_estimate
+    from imgcr.ui.restore_models import update_estimate
 
-    once = estimate_seconds(["dncnn3", "jpeg-unet-color"], 512, 384, "jpeg:10")
-    assert once > 0 and estimate_seconds(["dncnn3", "jpeg-unet-color"], 512, 384, "jpeg:10", True) == pytest.approx(8 * once)
+    costs = CostModel()
+    once = costs.estimate(["dncnn3", "jpeg-unet-color"], 512, 384, "jpeg:10").seconds
+    assert once > 0 and costs.estimate(["dncnn3", "jpeg-unet-color"], 512, 384, "jpeg:10", True).seconds == pytest.approx(8 * once)
     assert "Estimated CPU time" in update_estimate(None, sample_names()[0], ["dncnn3"], True, 256, "jpeg:10", True)

@@ -138,10 +138,11 @@ def test_restore_tab_handler(weights_dir):
     import gradio as gr
 
     from imgcr.samples import sample_names
-    from imgcr.ui.restore_tab import COLUMNS, run_restore_ui, show_model, update_estimate
+    from imgcr.ui.restore_models import update_estimate
+    from imgcr.ui.restore_tab import COLUMNS, run_restore_ui, show_model
 
-    out = run_restore_ui(None, sample_names()[0], "noise:25", 0, ["ffdnet-color", "nlmeans"], 0, "auto", True, 40, 40,
-                         128, progress=lambda *a, **k: None)
+    out = run_restore_ui(None, sample_names()[0], lambda *a, **k: None, "noise:25", 0, ["ffdnet-color", "nlmeans"], 0, "auto", True, 40, 40,
+                         128)
     s1, s2, gallery, table, status, choice, files, state = out
     assert list(table.columns) == COLUMNS and len(table) == 3
     shown = [np.asarray(Image.open(p)) for p in s1]  # image outputs are PNG files of their own
@@ -150,8 +151,7 @@ def test_restore_tab_handler(weights_dir):
     assert np.array_equal(np.asarray(Image.open(show_model(state, "nlmeans")[0][1])), state["restored"]["nlmeans"])
     assert "Estimated CPU time" in update_estimate(None, sample_names()[0], ["dncnn3"], False, 256)
     with pytest.raises(gr.Error, match="at least one model"):
-        run_restore_ui(None, sample_names()[0], "noise:25", 0, [], 0, "auto", False, 0, 0, 128,
-                       progress=lambda *a, **k: None)
+        run_restore_ui(None, sample_names()[0], lambda *a, **k: None, "noise:25", 0, [], 0, "auto", False, 0, 0, 128)
 
 
 @pytest.mark.server
@@ -172,16 +172,16 @@ def test_restore_endpoint(app_server, tmp_path, photo):
 @pytest.mark.slow
 def test_reproduces_published_numbers(weights_dir, datasets):
     """ASSETS.md's measured figures, same protocols (within 0.05 dB / 0.005 LPIPS)."""
-    from imgcr.evaluate import evaluate
+    from imgcr.evaluate import EvalProtocol, evaluate
 
-    dn = evaluate([datasets / "Set12"], "dncnn-25", "noise:25", metric_ids=("psnr",))
+    dn = evaluate([datasets / "Set12"], "dncnn-25", EvalProtocol.of("noise:25", metric_ids=("psnr",)))
     assert dn["restored"]["psnr"] == pytest.approx(30.46, abs=0.05)
     assert dn["degraded"]["psnr"] == pytest.approx(20.35, abs=0.05)
-    sr = evaluate([datasets / "Set5" / "HR"], "realesr-animevideov3", "", metric_ids=("lpips",),
-                  lr_dir=datasets / "Set5" / "LR_bicubic" / "X4")
+    sr = evaluate([datasets / "Set5" / "HR"], "realesr-animevideov3", EvalProtocol.of("", metric_ids=("lpips",),
+                  lr_dir=datasets / "Set5" / "LR_bicubic" / "X4"))
     assert sr["restored"]["lpips"] == pytest.approx(0.247, abs=0.005)
-    vd = evaluate([datasets / "Set5" / "HR"], "vdsr", "", metric_ids=("psnr",), y_channel=True, shave=4,
-                  lr_dir=datasets / "Set5" / "LR_bicubic" / "X4")
+    vd = evaluate([datasets / "Set5" / "HR"], "vdsr", EvalProtocol.of("", metric_ids=("psnr",), y_channel=True, shave=4,
+                  lr_dir=datasets / "Set5" / "LR_bicubic" / "X4"))
     assert vd["restored"]["psnr"] == pytest.approx(31.24, abs=0.05)
 
 
@@ -195,24 +195,59 @@ def test_super_resolution_gains_are_measured_against_the_bicubic_upscale(photo):
     assert rep.baseline_label == "bicubic upscale x2" and rep.baseline_metrics["psnr"] > 20  # ...its upscale has
     by = {r.model: r for r in rep.runs}
     assert by["bicubic"].metrics["psnr"] == pytest.approx(rep.baseline_metrics["psnr"], abs=1e-9)
-    _, _, _, table, status, *_ = run_restore_ui(None, sample_names()[0], "down:2", 0, ["lanczos"], 0, "auto", True,
-                                                50, 50, 128, progress=lambda *a, **k: None)
+    _, _, _, table, status, *_ = run_restore_ui(None, sample_names()[0], lambda *a, **k: None, "down:2", 0, ["lanczos"], 0, "auto", True,
+                                                50, 50, 128)
     assert table.loc[1, "Result"].startswith("bicubic upscale x2") and table.loc[1, "PSNR dB"] > 20
     assert table.loc[2, "ΔPSNR"] is not None and not np.isnan(table.loc[2, "ΔPSNR"])
     assert "measured against its bicubic upscale" in status
 
 
 def test_time_estimate_follows_the_input_size_and_what_was_measured():
-    from imgcr.ui import restore_tab
+    from imgcr.models.cost import CostModel, input_pixels
 
-    restore_tab._MEASURED.pop("realesr-animevideov3", None)
-    full = restore_tab.estimate_seconds(["realesr-animevideov3"], 512, 512, "jpeg:10")
-    small = restore_tab.estimate_seconds(["realesr-animevideov3"], 512, 512, "down:4")
-    assert small == pytest.approx(full / 16)  # an SR model runs on the 4x smaller image
-    restore_tab.learn_speed("realesr-animevideov3", 128 * 128, 0.5)  # measured: 0.5 s for 128x128
-    assert restore_tab.estimate_seconds(["realesr-animevideov3"], 512, 512, "down:4") == pytest.approx(0.5)
-    restore_tab._MEASURED.pop("realesr-animevideov3", None)
+    costs = CostModel()  # the server's COSTS works the same; a fresh one keeps this test independent
+    full = costs.estimate(["realesr-animevideov3"], 512, 512, "jpeg:10")
+    small = costs.estimate(["realesr-animevideov3"], 512, 512, "down:4")
+    assert small.seconds == pytest.approx(full.seconds / 16) and not small.measured  # an SR model runs on the 4x smaller image
+    costs.learn("realesr-animevideov3", 128 * 128, 0.5)  # measured: 0.5 s for 128x128
+    again = costs.estimate(["realesr-animevideov3"], 512, 512, "down:4")
+    assert again.seconds == pytest.approx(0.5) and again.measured
     # VDSR refines the bicubic upscale: learnt and estimated on the same (original-size) pixels
-    restore_tab.learn_speed("vdsr", restore_tab.input_pixels("vdsr", 256, 256, 4), 2.0)
-    assert restore_tab.estimate_seconds(["vdsr"], 256, 256, "down:4") == pytest.approx(2.0)
-    restore_tab._MEASURED.pop("vdsr", None)
+    costs.learn("vdsr", input_pixels("vdsr", 256, 256, 4), 2.0)
+    assert costs.estimate(["vdsr"], 256, 256, "down:4").seconds == pytest.approx(2.0)
+    costs.learn("dncnn3", 100 * 100, 8.0, ensemble=True)  # an ensemble run counts as 8
+    assert costs.estimate(["dncnn3"], 100, 100, "jpeg:10").seconds == pytest.approx(1.0)
+
+
+def test_a_restore_run_teaches_the_shared_cost_model_and_reports_its_deltas(photo):
+    from imgcr.models.cost import COSTS
+
+    COSTS.forget("nlmeans")
+    rep = run_restore(from_array(photo[:64, :64], "p"), ["nlmeans"], "noise:25", cache=ResultCache(), metric_ids=("psnr",))
+    run = rep.runs[0]
+    assert run.deltas["psnr"] == pytest.approx(run.metrics["psnr"] - rep.degraded_metrics["psnr"]) and rep.factor == 1
+    assert COSTS.estimate(["nlmeans"], 64, 64, "noise:25").measured
+    COSTS.forget("nlmeans")
+
+
+def test_cli_and_restore_tab_offer_the_same_models_and_deltas(tmp_path, photo, monkeypatch):
+    """One rule for which models run here, and the deltas the tab shows are the CLI's."""
+    from imgcr.models.availability import runnable_ids
+    from imgcr.ui.restore_models import model_choice
+    from imgcr.ui.restore_tab import run_restore_ui
+
+    monkeypatch.setenv("IMGCR_ALLOW_DOWNLOADS", "0")
+    env = {**os.environ, "IMGCR_ALLOW_DOWNLOADS": "0"}
+    out = subprocess.run([sys.executable, "-m", "imgcr", "models", "--json"], capture_output=True, text=True, env=env,
+                         check=True)
+    cli_models = [r["id"] for r in json.loads(out.stdout) if r["runs_here"]]
+    assert cli_models == runnable_ids() and "bicubic" in cli_models
+    assert [model_choice(m)[1] for m in cli_models] == cli_models
+    src = tmp_path / "p.png"
+    Image.fromarray(photo[:64, :96]).save(src)
+    cli = subprocess.run([sys.executable, "-m", "imgcr", "restore", str(src), "--model", "nlmeans", "--degrade", "noise:25",
+                          "--metrics", "psnr,ssim", "--json"], capture_output=True, text=True, env=env, check=True)
+    doc = json.loads(cli.stdout)
+    table = run_restore_ui(str(src), None, lambda *a, **k: None, "noise:25", 0, ["nlmeans"], 0, "auto", False, 50, 50, 128)[3]
+    assert table.loc[1, "ΔPSNR"] == pytest.approx(doc["deltas"]["psnr"], abs=0.005)
+    assert table.loc[1, "ΔSSIM"] == pytest.approx(doc["deltas"]["ssim"], abs=5e-5)

@@ -192,7 +192,7 @@ def test_download_box_says_how_big_an_unpinned_file_is(server, monkeypatch):
     from dataclasses import replace
 
     from imgcr.models import catalog
-    from imgcr.ui.restore_tab import download_info
+    from imgcr.ui.restore_models import download_info
 
     folder, base = server
     (folder / "fbcnn_color.pth").write_bytes(b"x" * 2_500_000)
