@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from docs_block import write_block  # noqa: E402
 
 import imgcr.cache  # noqa: E402
-from imgcr.bench.sweep import bench, local_cluster, plan, save_json, tune_malloc  # noqa: E402
+from imgcr.bench.sweep import Sweep, bench, local_cluster, plan, save_json, tune_malloc  # noqa: E402
 
 DEFAULT_IMAGES = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets" / "Kodak24"
 
@@ -48,7 +48,7 @@ def main() -> None:
     args = ap.parse_args()
     tune_malloc()  # as `python -m imgcr bench` does (its workers do it too)
     codecs, metric_ids = args.codecs.split(","), args.metrics.split(",")
-    jobs = plan([args.images], codecs, None, metric_ids)
+    jobs = plan([args.images], Sweep.of(codecs, None, metric_ids))
     n_images = len({j.image_name for j in jobs})
     n_records = sum(len(j.qualities) for j in jobs)
     rows, first = [], None
@@ -61,9 +61,9 @@ def main() -> None:
             n = int(config[4:])
             with local_cluster(n) as cluster, Client(cluster) as client:
                 t0 = time.perf_counter()  # the cluster's start-up is not the sweep's time
-                doc = bench([args.images], codecs, None, metric_ids, scheduler=client)
+                doc = bench([args.images], Sweep.of(codecs, None, metric_ids), scheduler=client)
         else:
-            doc = bench([args.images], codecs, None, metric_ids, workers=int(config))
+            doc = bench([args.images], Sweep.of(codecs, None, metric_ids), workers=int(config))
         wall = time.perf_counter() - t0
         assert not any(r["cached"] for r in doc["records"])
         rows.append((config, wall, n_images / wall, len(doc["records"]) / wall))

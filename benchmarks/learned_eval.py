@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.docs_block import write_block  # noqa: E402
 from imgcr.bench.bdrate import bd  # noqa: E402
 from imgcr.bench.rd import bd_table, curves  # noqa: E402
-from imgcr.bench.sweep import bench, load_results, save_json  # noqa: E402
+from imgcr.bench.sweep import Sweep, bench, load_results, save_json  # noqa: E402
 from imgcr.references import KODAK_PSNR, kodak_curves  # noqa: E402
 
 CLASSICAL = ("jpeg", "webp", "jpeg2000", "avif", "jpegxl")
@@ -90,8 +90,8 @@ def sweep_refined(doc: dict, codecs: list[str], steps: int, images: Path, worker
         name, lib = refined_name(codec, steps), get_codec(codec).library_version()
         if name in have and libraries.get(name) == lib:
             continue
-        more = bench([images], [codec], metric_ids=("psnr", "ssim"), options={codec: {"refine": steps}},
-                     workers=workers, repeats=1)
+        more = bench([images], Sweep.of([codec], metric_ids=("psnr", "ssim"), options={codec: {"refine": steps}}),
+                     workers=workers)
         new = [{**r, "codec": name} for r in more["records"]]
         libraries = {**libraries, name: lib}
         doc = {**doc, "records": [r for r in doc["records"] if r["codec"] != name] + new, "libraries": libraries,
@@ -110,7 +110,7 @@ def sweep_missing(doc: dict, codecs: list[str], images: Path, workers: int, path
     missing = [c for c in codecs if c not in have or libraries.get(c, get_codec(c).library_version())
                != get_codec(c).library_version()]
     if missing:
-        more = bench([images], missing, metric_ids=("psnr", "ssim"), workers=workers, repeats=1)
+        more = bench([images], Sweep.of(missing, metric_ids=("psnr", "ssim")), workers=workers)
         kept = [r for r in doc["records"] if r["codec"] not in missing]
         doc = {**more, "records": kept + more["records"], "libraries": {**libraries, **more.get("libraries", {})}}
         save_json(doc, path)
@@ -174,7 +174,7 @@ def main() -> None:
     if args.reuse:  # the saved sweep; codecs it lacks (or swept with another library or weights) are swept now
         doc = sweep_missing(load_results(args.json), learned, args.images, args.workers, args.json)
     else:
-        doc = bench([args.images], learned, metric_ids=("psnr", "ssim"), workers=args.workers, repeats=1)
+        doc = bench([args.images], Sweep.of(learned, metric_ids=("psnr", "ssim")), workers=args.workers)
         save_json(doc, args.json)
     refined = [c for c in args.refine_codecs.split(",") if c] if args.refine > 0 else []
     if refined:

@@ -63,6 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--repeats", type=int, default=1, help="timing runs per encode/decode")
     b.add_argument("--out", type=Path, required=True, help="results JSON")
     b.add_argument("--csv", type=Path, help="also write the records as CSV")
+    b.add_argument("--rd-csv", type=Path, help="also write the rate-distortion curves' data (mean over images) as CSV")
+    b.add_argument("--charts", type=Path, help="also write every chart as one HTML page (as `plot` does)")
     b.set_defaults(func=_bench)
 
     r = sub.add_parser("bd-rate", help="BD-rate / BD-metric of each codec against an anchor")
@@ -228,7 +230,8 @@ def _table(doc) -> str:
 def _bench(args) -> int:
     from tqdm import tqdm
 
-    from imgcr.bench.sweep import bench, parse_qualities, save_csv, save_json, tune_malloc
+    from imgcr.bench.artefacts import Artefacts, write_artefacts
+    from imgcr.bench.sweep import Sweep, bench, parse_qualities, tune_malloc
     from imgcr.codecs import parse_options
 
     tune_malloc()  # a batch process: big arrays stay in the heap (see imgcr.bench.sweep.tune_malloc)
@@ -239,15 +242,13 @@ def _bench(args) -> int:
         bar.set_postfix_str(label)
         bar.update(done - bar.n)
 
+    sweep = Sweep.of(_split(args.codecs), parse_qualities(args.qualities), _split(args.metrics), parse_options(args.opt),
+                     args.repeats)
     try:
-        doc = bench(args.paths, _split(args.codecs), parse_qualities(args.qualities), _split(args.metrics),
-                    parse_options(args.opt), workers=args.workers, scheduler=args.scheduler, repeats=args.repeats,
-                    progress=progress)
+        doc = bench(args.paths, sweep, workers=args.workers, scheduler=args.scheduler, progress=progress)
     finally:
         bar.close()
-    save_json(doc, args.out)
-    if args.csv:
-        save_csv(doc, args.csv)
+    write_artefacts(doc, Artefacts(args.out, args.csv, args.rd_csv, args.charts))
     for codec, err in doc["errors"].items():
         print(f"imgcr: warning: {codec}: {err}", file=sys.stderr)
     print(f"{len(doc['records'])} records from {len(doc['images'])} images -> {args.out}", file=sys.stderr)
@@ -273,14 +274,10 @@ def _bd_rate(args) -> int:
 
 
 def _plot(args) -> int:
-    from imgcr.bench.plots import charts_html
-    from imgcr.bench.rd import bd_table
+    from imgcr.bench.artefacts import Artefacts, write_artefacts
     from imgcr.bench.sweep import load_results
 
-    doc = load_results(args.results)
-    rows = bd_table(doc["records"], args.anchor, "psnr") if any(r.get("psnr") is not None for r in doc["records"]) else None
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(charts_html(doc, args.setting, rows))
+    write_artefacts(load_results(args.results), Artefacts(charts_html=args.out), args.setting, args.anchor)
     print(args.out)
     return 0
 

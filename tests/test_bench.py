@@ -15,7 +15,7 @@ from PIL import Image
 
 from imgcr.bench import plots
 from imgcr.bench.rd import bd_table, curves
-from imgcr.bench.sweep import bench, load_results, plan, save_csv, save_json
+from imgcr.bench.sweep import Sweep, bench, load_results, plan, save_csv, save_json
 from imgcr.errors import ImgcrError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,7 +49,7 @@ def strip_timing(doc):
 
 @pytest.fixture(scope="module")
 def sequential(folder):
-    return bench([folder], CODECS, QUALITIES, ("psnr", "ssim"))
+    return bench([folder], Sweep.of(CODECS, QUALITIES, ("psnr", "ssim")))
 
 
 def test_records_are_per_image_codec_setting(sequential, folder):
@@ -67,7 +67,7 @@ def test_records_are_per_image_codec_setting(sequential, folder):
 
 
 def test_process_pool_gives_identical_records(sequential, folder, fresh_cache):
-    pooled = bench([folder], CODECS, QUALITIES, ("psnr", "ssim"), workers=2)
+    pooled = bench([folder], Sweep.of(CODECS, QUALITIES, ("psnr", "ssim")), workers=2)
     assert not any(r["cached"] for r in pooled["records"])  # really computed again, in the workers
     assert strip_timing(pooled) == strip_timing(sequential)
 
@@ -78,9 +78,9 @@ def test_dask_local_cluster_gives_identical_records(sequential, folder, fresh_ca
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             Client(cluster) as client:
-        on_dask = bench([folder], CODECS, QUALITIES, ("psnr", "ssim"), scheduler=client)
+        on_dask = bench([folder], Sweep.of(CODECS, QUALITIES, ("psnr", "ssim")), scheduler=client)
         address = cluster.scheduler_address
-        by_address = bench([folder], ["jpeg"], QUALITIES, ("psnr",), scheduler=address)
+        by_address = bench([folder], Sweep.of(["jpeg"], QUALITIES, ("psnr",)), scheduler=address)
     assert not any(r["cached"] for r in on_dask["records"])
     assert strip_timing(on_dask) == strip_timing(sequential)
     assert len(by_address["records"]) == 2 * len(QUALITIES)
@@ -100,27 +100,27 @@ def test_scheduler_local_starts_a_tuned_cluster(sequential, folder, fresh_cache)
     assert all(enabled is False for enabled in seen.values()), seen
     assert all(interval == "5s" for interval in polling.values()), polling
     assert all(tuned.values()), tuned
-    on_local = bench([folder], CODECS, QUALITIES, ("psnr", "ssim"), scheduler="local:2")
+    on_local = bench([folder], Sweep.of(CODECS, QUALITIES, ("psnr", "ssim")), scheduler="local:2")
     assert strip_timing(on_local) == strip_timing(sequential)
 
 
 def test_rerun_is_served_from_the_cache(folder, sequential):
-    again = bench([folder], CODECS, QUALITIES, ("psnr", "ssim"))
+    again = bench([folder], Sweep.of(CODECS, QUALITIES, ("psnr", "ssim")))
     assert all(r["cached"] for r in again["records"])
     assert strip_timing(again) == strip_timing(sequential)
 
 
 def test_default_sweeps_are_per_codec(folder):
-    jobs = plan([folder], ["jpeg", "jpeg2000", "png"])
+    jobs = plan([folder], Sweep.of(["jpeg", "jpeg2000", "png"]))
     sweeps = {j.codec: j.qualities for j in jobs}
     assert len(sweeps["jpeg"]) == 8 and sweeps["jpeg2000"] != sweeps["jpeg"] and len(sweeps["png"]) == 1
 
 
 def test_bad_paths_are_clear(tmp_path):
     with pytest.raises(ImgcrError, match="no such file"):
-        plan([tmp_path / "nope"], ["jpeg"])
+        plan([tmp_path / "nope"], Sweep.of(["jpeg"]))
     with pytest.raises(ImgcrError, match="no images found"):
-        plan([tmp_path], ["jpeg"])
+        plan([tmp_path], Sweep.of(["jpeg"]))
 
 
 def test_curves_average_at_equal_setting(sequential):
@@ -193,6 +193,16 @@ def test_cli_bench_bdrate_plot(folder, tmp_path):
     assert "webp" in run("bd-rate", out)
     run("plot", out, "--out", tmp_path / "charts.html")
     assert (tmp_path / "charts.html").stat().st_size > 100_000
+    # the CLI can leave every file the Benchmark tab offers, through the same writer
+    cli = tmp_path / "cli"
+    run("bench", folder, "--codecs", "jpeg,webp", "--qualities", "20,40,60,80", "--metrics", "psnr", "--out",
+        cli / "results.json", "--csv", cli / "results.csv", "--rd-csv", cli / "rd_curves.csv", "--charts", cli / "charts.html")
+    from imgcr.bench.artefacts import Artefacts, write_artefacts
+
+    tab = write_artefacts(json.loads((cli / "results.json").read_text()), Artefacts.in_folder(tmp_path / "tab"))
+    assert sorted(p.name for p in cli.iterdir()) == sorted(p.name for p in tab)
+    assert (cli / "rd_curves.csv").read_text() == (tmp_path / "tab" / "rd_curves.csv").read_text()
+    assert "<h2>BD-rate</h2>" in (cli / "charts.html").read_text()
     bad = subprocess.run([sys.executable, "-m", "imgcr", "bd-rate", tmp_path / "missing.json"], capture_output=True,
                          text=True, env=env, cwd=ROOT)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
@@ -248,3 +258,13 @@ def test_worker_processes_tune_the_allocator():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                          env={**os.environ, "MALLOC_TRIM_THRESHOLD_": "65536"}, check=True)
     assert out.stdout.strip() in ("True", "skip")
+
+
+def test_the_bd_table_on_the_chart_page_needs_psnr(sequential, tmp_path):
+    """One check for 'was PSNR measured', used by the CLI's plot and the tab alike."""
+    from imgcr.bench.artefacts import Artefacts, psnr_measured, write_artefacts
+
+    no_psnr = {**sequential, "metrics": ["ssim"], "records": [{**r, "psnr": None} for r in sequential["records"]]}
+    assert psnr_measured(sequential) and not psnr_measured(no_psnr)
+    (page,) = write_artefacts(no_psnr, Artefacts(charts_html=tmp_path / "c.html"))
+    assert "<h2>BD-rate</h2>" not in page.read_text()

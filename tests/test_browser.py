@@ -113,11 +113,11 @@ def test_presentation_view_at_projector_size(browser, app_server):
 
 def test_benchmark_charts_download_as_png_and_svg(browser, tmp_path, photo):
     from imgcr.bench import plots
-    from imgcr.bench.sweep import bench
+    from imgcr.bench.sweep import Sweep, bench
 
     src = tmp_path / "p.png"
     Image.fromarray(photo[:96, :128]).save(src)
-    doc = bench([src], ["jpeg", "webp"], [30, 70], ["psnr"], workers=1)
+    doc = bench([src], Sweep.of(["jpeg", "webp"], [30, 70], ["psnr"]), workers=1)
     page_file = tmp_path / "charts.html"
     page_file.write_text(plots.charts_html(doc))
     pg = browser.new_page()

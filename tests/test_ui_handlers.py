@@ -111,12 +111,12 @@ def test_views_difference_ssim_and_zoom():
 
 
 def test_bench_tab_handlers(tmp_path, photo):
-    from imgcr.ui.bench_tab import BD_COLUMNS, SAMPLES, UPLOADS, refresh, run_bench
+    from imgcr.bench.image_sets import SAMPLES, UPLOADS
+    from imgcr.ui.bench_tab import BD_COLUMNS, refresh, run_bench
 
     a = tmp_path / "a.png"
     Image.fromarray(photo[:180, :200]).save(a)
-    out = run_bench([str(a)], UPLOADS, ["jpeg", "webp"], "20,40,60,80", ["psnr", "ssim"], 1, "jpeg", "psnr", 60,
-                    progress=no_progress)
+    out = run_bench([str(a)], UPLOADS, no_progress, ["jpeg", "webp"], "20,40,60,80", ["psnr", "ssim"], 1, "jpeg", "psnr", 60)
     status, table, rd, size, timing, quality, heat, tvq, files, images, measured, doc = out
     rate = BD_COLUMNS[1]
     assert images["choices"] == ["mean over images", "a.png"]
@@ -136,28 +136,27 @@ def test_bench_tab_handlers(tmp_path, photo):
     _, rd3, *_ = refresh(doc, "jpeg", "psnr", 40, "a.png")
     assert "image a.png" in rd3.layout.title.text
     with pytest.raises(gr.Error, match="upload images"):
-        run_bench(None, UPLOADS, ["jpeg"], "", ["psnr"], 1, "jpeg", "psnr", 75, progress=no_progress)
+        run_bench(None, UPLOADS, no_progress, ["jpeg"], "", ["psnr"], 1, "jpeg", "psnr", 75)
     with pytest.raises(gr.Error, match="qualities"):
-        run_bench(None, SAMPLES, ["jpeg"], "ten", ["psnr"], 1, "jpeg", "psnr", 75, progress=no_progress)
+        run_bench(None, SAMPLES, no_progress, ["jpeg"], "ten", ["psnr"], 1, "jpeg", "psnr", 75)
 
 
 def test_bench_tab_codec_options_reach_the_encoder(tmp_path, photo):
-    from imgcr.ui.bench_tab import UPLOADS, run_bench
+    from imgcr.bench.image_sets import UPLOADS
+    from imgcr.ui.bench_tab import run_bench
 
     a = tmp_path / "a.png"
     Image.fromarray(photo[:96, :128]).save(a)
 
     def sizes(options: str) -> tuple[str, dict]:
-        out = run_bench([str(a)], UPLOADS, ["jpeg"], "50", ["psnr"], 1, "jpeg", "psnr", 50, options,
-                        progress=no_progress)
+        out = run_bench([str(a)], UPLOADS, no_progress, ["jpeg"], "50", ["psnr"], 1, "jpeg", "psnr", 50, options)
         return out[0], {r["quality"]: r["bytes"] for r in out[-1]["records"]}
 
     plain_status, plain = sizes("")
     status, full_chroma = sizes("jpeg.subsampling=4:4:4")
     assert full_chroma[50] > plain[50] and "jpeg.subsampling=4:4:4" in status and "subsampling" not in plain_status
     with pytest.raises(gr.Error, match="no option 'speed'"):
-        run_bench([str(a)], UPLOADS, ["jpeg"], "50", ["psnr"], 1, "jpeg", "psnr", 50, "jpeg.speed=3",
-                  progress=no_progress)
+        run_bench([str(a)], UPLOADS, no_progress, ["jpeg"], "50", ["psnr"], 1, "jpeg", "psnr", 50, "jpeg.speed=3")
 
 
 def test_each_mode_shows_only_its_control_with_units():

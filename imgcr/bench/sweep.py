@@ -45,32 +45,41 @@ class Job:
     repeats: int = 1
 
 
-def plan(
-    paths: Sequence[str | Path],
-    codecs: Sequence[str],
-    qualities: Sequence[float] | None = None,
-    metric_ids: Sequence[str] = ("psnr", "ssim"),
-    options: dict[str, dict[str, Any]] | None = None,
-    repeats: int = 1,
-    names: Sequence[str] | None = None,
-) -> list[Job]:
-    """The jobs for a sweep; each codec uses its own default sweep unless ``qualities`` is given."""
-    for m in metric_ids:
+@dataclass(frozen=True)
+class Sweep:
+    """What a benchmark measures: codecs, settings (None: each codec's own sweep), metrics, codec options, repeats."""
+
+    codecs: tuple[str, ...]
+    qualities: tuple[float, ...] | None = None
+    metric_ids: tuple[str, ...] = ("psnr", "ssim")
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    repeats: int = 1
+
+    @classmethod
+    def of(cls, codecs: Sequence[str], qualities: Sequence[float] | None = None,
+           metric_ids: Sequence[str] = ("psnr", "ssim"), options: dict[str, dict[str, Any]] | None = None,
+           repeats: int = 1) -> Sweep:
+        return cls(tuple(codecs), tuple(float(q) for q in qualities) if qualities else None, tuple(metric_ids),
+                   dict(options or {}), repeats)
+
+
+def plan(paths: Sequence[str | Path], sweep: Sweep, names: Sequence[str] | None = None) -> list[Job]:
+    """The jobs for a sweep; each codec uses its own default sweep unless the sweep names settings."""
+    for m in sweep.metric_ids:
         metrics.get_metric(m)
-    options = options or {}
-    for cid in (*codecs, *options):
+    for cid in (*sweep.codecs, *sweep.options):
         get_codec(cid, require_available=False)
     files = expand_paths(paths)
     names = list(names) if names else _unique_names(files)
     jobs = []
     for path, name in zip(files, names, strict=True):
-        for cid in codecs:
+        for cid in sweep.codecs:
             codec = get_codec(cid, require_available=False)
-            settings = codec.resolve(None, options.get(cid))
-            sweep = tuple(qualities) if qualities else codec.sweep
-            qs = sweep if codec.searchable(settings) else (sweep[len(sweep) // 2],)  # lossless: one point
-            jobs.append(Job(str(path), name, cid, tuple(float(q) for q in qs), dict(options.get(cid, {})),
-                            tuple(metric_ids), repeats))
+            settings = codec.resolve(None, sweep.options.get(cid))
+            grid = sweep.qualities or codec.sweep
+            qs = grid if codec.searchable(settings) else (grid[len(grid) // 2],)  # lossless: one point
+            jobs.append(Job(str(path), name, cid, tuple(float(q) for q in qs), dict(sweep.options.get(cid, {})),
+                            sweep.metric_ids, sweep.repeats))
     return jobs
 
 
@@ -253,20 +262,10 @@ def _run_dask(jobs, scheduler, done) -> None:
             cluster.close()
 
 
-def bench(
-    paths: Sequence[str | Path],
-    codecs: Sequence[str],
-    qualities: Sequence[float] | None = None,
-    metric_ids: Sequence[str] = ("psnr", "ssim"),
-    options: dict[str, dict[str, Any]] | None = None,
-    workers: int = 1,
-    scheduler: str | Any | None = None,
-    repeats: int = 1,
-    names: Sequence[str] | None = None,
-    progress: Progress | None = None,
-) -> dict[str, Any]:
+def bench(paths: Sequence[str | Path], sweep: Sweep, workers: int = 1, scheduler: str | Any | None = None,
+          names: Sequence[str] | None = None, progress: Progress | None = None) -> dict[str, Any]:
     """Plan and run a sweep; returns the results document (see :func:`save_json`)."""
-    jobs = plan(paths, codecs, qualities, metric_ids, options, repeats, names)
+    jobs = plan(paths, sweep, names)
     outputs = execute(jobs, workers, scheduler, progress)
     images: dict[str, dict] = {}
     libraries: dict[str, str] = {}
@@ -289,10 +288,10 @@ def bench(
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "machine": {"platform": platform.platform(), "processor": platform.machine(), "cpus": os.cpu_count(),
                     "python": platform.python_version()},
-        "run": {"workers": workers, "scheduler": None if scheduler is None else str(scheduler), "repeats": repeats,
+        "run": {"workers": workers, "scheduler": None if scheduler is None else str(scheduler), "repeats": sweep.repeats,
                 "timing_note": "wall clock per encode/decode, median of `repeats`, while other workers ran"},
-        "codecs": list(codecs),
-        "metrics": list(metric_ids),
+        "codecs": list(sweep.codecs),
+        "metrics": list(sweep.metric_ids),
         "qualities": {j.codec: list(j.qualities) for j in jobs},
         "libraries": libraries,
         "effective_options": effective,

@@ -3,52 +3,23 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from dataclasses import dataclass
 
 import gradio as gr
 import pandas as pd
 
-from imgcr import config, glossary, metrics, references
+from imgcr import glossary, metrics, references
 from imgcr.bench import plots
+from imgcr.bench.artefacts import Artefacts, write_artefacts
+from imgcr.bench.image_sets import SAMPLES, image_sets, resolve
 from imgcr.bench.rd import bd_table
-from imgcr.bench.sweep import bench, expand_paths, parse_qualities, save_csv, save_json
+from imgcr.bench.sweep import Sweep, bench, parse_qualities
 from imgcr.codecs import DEFAULT_CODECS, REGISTRY
-from imgcr.errors import ImgcrError
 from imgcr.numbers import rounded
-from imgcr.samples import sample_paths
 from imgcr.ui.common import SESSION_TTL_S, codec_options_box, output_folder, parse_option_text, user_errors
 
-SAMPLES = "scikit-image samples (CC0)"
-UPLOADS = "my uploads only"
 BD_COLUMNS = ["Codec", "BD-rate (% bits; − = fewer)", "BD-PSNR (dB)", "Overlap (0-1)", "Points", "Note"]
 MEAN = "mean over images"
-
-
-def sources() -> list[str]:
-    return [SAMPLES, UPLOADS] + [str(d) for d in config.bench_dirs()]
-
-
-def _images(uploads: list[str] | None, source: str) -> tuple[list[str], list[str]]:
-    paths = [str(p) for p in (uploads or [])]
-    names = [Path(p).name for p in paths]
-    if source == SAMPLES:
-        extra = [str(p) for p in sample_paths()]
-    elif source == UPLOADS:
-        extra = []
-    elif source in {str(d) for d in config.bench_dirs()}:
-        extra = [str(p) for p in expand_paths([source])]
-    else:
-        raise ImgcrError(f"unknown image set {source!r}")
-    paths += extra
-    names += [Path(p).name for p in extra]
-    if not paths:
-        raise ImgcrError("upload images or choose an image set")
-    seen: dict[str, int] = {}
-    unique = []
-    for n in names:  # two uploads may share a name
-        seen[n] = seen.get(n, 0) + 1
-        unique.append(n if seen[n] == 1 else f"{n} ({seen[n]})")
-    return paths, unique
 
 
 def bd_columns(metric: str) -> list[str]:
@@ -83,41 +54,48 @@ def _views(doc: dict, anchor: str, metric: str, setting: float, image: str = MEA
     )
 
 
+@dataclass(frozen=True)
+class BenchForm:
+    """The run's settings as the tab's controls give them (after the uploads and the image set)."""
+
+    codecs: list[str]
+    qualities: str
+    metric_ids: list[str]
+    workers: float
+    anchor: str
+    rd_metric: str
+    setting: float
+    extra_options: str = ""
+
+    def sweep(self) -> Sweep:
+        if not self.codecs:
+            raise gr.Error("choose at least one codec")
+        if not self.metric_ids:
+            raise gr.Error("choose at least one metric")
+        return Sweep.of(self.codecs, parse_qualities(self.qualities), self.metric_ids, parse_option_text(self.extra_options))
+
+
 @user_errors
-def run_bench(uploads, source, codecs, qualities, metric_ids, workers, anchor, rd_metric, setting,
-              extra_options: str = "", progress=gr.Progress()):
-    """Run a sweep; returns status, BD table, six figures, download files, and the results state."""
-    if not codecs:
-        raise gr.Error("choose at least one codec")
-    if not metric_ids:
-        raise gr.Error("choose at least one metric")
-    paths, names = _images(uploads, source)
-    if rd_metric not in metric_ids:
-        rd_metric = metric_ids[0]
-
-    def report(done, total, label):
-        progress(done / total, desc=f"{done}/{total} {label}")
-
-    options = parse_option_text(extra_options)
-    doc = bench(paths, codecs, parse_qualities(qualities), metric_ids, options=options, workers=int(workers),
-                names=names, progress=report)
-    folder = output_folder()
-    save_json(doc, folder / "results.json")
-    save_csv(doc, folder / "results.csv")
-    rows = bd_table(doc["records"], anchor, "psnr") if "psnr" in metric_ids else None
-    (folder / "charts.html").write_text(plots.charts_html(doc, setting, rows))
-    (folder / "rd_curves.csv").write_text(plots.rd_csv(doc["records"], doc["metrics"]))
-    status = (f"{len(doc['records'])} records: {len(doc['images'])} images x {len(codecs)} codecs; "
-              f"{int(workers)} worker(s). BD-rate is against **{anchor}** on mean curves (PCHIP on log-rate); "
+def run_bench(uploads, source, progress=gr.Progress(), *settings):
+    """``settings`` are :class:`BenchForm`'s fields in order. Runs a sweep; returns status, BD table, six
+    figures, download files, the image and metric choices, and the results state."""
+    form = BenchForm(*settings)
+    sweep = form.sweep()
+    paths, names = resolve(uploads, source)
+    rd_metric = form.rd_metric if form.rd_metric in form.metric_ids else form.metric_ids[0]
+    doc = bench(paths, sweep, workers=int(form.workers), names=names,
+                progress=lambda done, total, label: progress(done / total, desc=f"{done}/{total} {label}"))
+    files = write_artefacts(doc, Artefacts.in_folder(output_folder()), form.setting, form.anchor)
+    status = (f"{len(doc['records'])} records: {len(doc['images'])} images x {len(sweep.codecs)} codecs; "
+              f"{int(form.workers)} worker(s). BD-rate is against **{form.anchor}** on mean curves (PCHIP on log-rate); "
               "negative = fewer bits for the same quality.")
-    if options:
-        status += " Codec options: " + ", ".join(f"`{c}.{k}={v}`" for c, kv in options.items() for k, v in kv.items())
+    if sweep.options:
+        status += " Codec options: " + ", ".join(f"`{c}.{k}={v}`" for c, kv in sweep.options.items() for k, v in kv.items())
     if doc["errors"]:
         status += "\n" + "\n".join(f"- {c}: {e}" for c, e in doc["errors"].items())
-    files = [str(folder / n) for n in ("results.json", "results.csv", "rd_curves.csv", "charts.html")]
     images = gr.update(choices=[MEAN] + [i["name"] for i in doc["images"]], value=MEAN)
     measured = gr.update(choices=[(metrics.METRICS[m].label, m) for m in doc["metrics"]], value=rd_metric)
-    return (status, *_views(doc, anchor, rd_metric, setting), files, images, measured, doc)
+    return (status, *_views(doc, form.anchor, rd_metric, form.setting), [str(f) for f in files], images, measured, doc)
 
 
 @user_errors
@@ -136,7 +114,7 @@ def build() -> None:
         with gr.Column(scale=1):
             uploads = gr.File(label="Images to add (drop several)", file_count="multiple", type="filepath",
                               elem_id="bench-uploads")
-            source = gr.Dropdown(sources(), value=SAMPLES, label="Image set", elem_id="bench-source")
+            source = gr.Dropdown(image_sets(), value=SAMPLES, label="Image set", elem_id="bench-source")
             codecs = gr.CheckboxGroup([(REGISTRY[c].label, c) for c in available],
                                       value=[c for c in DEFAULT_CODECS if c in available], label="Codecs")
             qualities = gr.Textbox(value="", label="Settings (0-100, comma-separated; empty = each codec's sweep)",
