@@ -5,7 +5,7 @@ This is the one backend function the UI, the CLI and the benchmarks call.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,47 +90,64 @@ class CodecResult:
         return path
 
 
-def compare(
-    image: LoadedImage,
-    codecs: Sequence[str] = DEFAULT_CODECS,
-    quality: float | None = None,
-    target: Target | None = None,
-    options: dict[str, dict[str, Any]] | None = None,
-    metric_ids: Sequence[str] = metrics.DEFAULT_METRICS,
-    repeats: int = 3,
-    cache: ResultCache | None = None,
-    progress: Progress | None = None,
-) -> list[CodecResult]:
-    """Encode ``image`` with each codec and measure the results.
+@dataclass(frozen=True)
+class CompareSettings:
+    """What a comparison measures.
 
-    Args:
-        codecs: codec ids, in display order.
+    Attributes:
         quality: the common 0-100 scale (default 75); ignored by lossless settings.
         target: equal-size or equal-quality mode; the codec's knob is searched.
         options: per-codec option overrides, e.g. ``{"jpeg": {"subsampling": "4:4:4"}}``.
         metric_ids: metrics to compute against the original.
         repeats: encode/decode timing runs (median reported).
-    Returns:
-        One CodecResult per codec; failures and unavailable codecs carry their reason.
     """
-    for m in metric_ids:
+
+    quality: float | None = None
+    target: Target | None = None
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    metric_ids: tuple[str, ...] = metrics.DEFAULT_METRICS
+    repeats: int = 3
+
+    @classmethod
+    def of(cls, quality: float | None = None, target: Target | None = None,
+           options: dict[str, dict[str, Any]] | None = None, metric_ids: Sequence[str] = metrics.DEFAULT_METRICS,
+           repeats: int = 3) -> CompareSettings:
+        return cls(quality, target, dict(options or {}), tuple(metric_ids), repeats)
+
+
+def compare(
+    image: LoadedImage,
+    codecs: Sequence[str] = DEFAULT_CODECS,
+    settings: CompareSettings | None = None,
+    cache: ResultCache | None = None,
+    progress: Progress | None = None,
+    **fields: Any,
+) -> list[CodecResult]:
+    """Encode ``image`` with each codec (ids, in display order) and measure the results.
+
+    ``settings`` say what to measure; alternatively give its fields by name (``quality=60``,
+    ``target=Target("bpp", 0.5)``, ``metric_ids=("psnr",)``...). Returns one CodecResult per codec;
+    failures and unavailable codecs carry their reason.
+    """
+    settings = settings if settings is not None else CompareSettings.of(**fields)
+    for m in settings.metric_ids:
         metrics.get_metric(m)
-    options = options or {}
     cache = cache if cache is not None else default_cache()
     codecs = list(dict.fromkeys(codecs))
-    for cid in (*codecs, *options):
+    for cid in (*codecs, *settings.options):
         get_codec(cid, require_available=False)  # unknown ids fail before any work, never ignored
     results = []
     for i, cid in enumerate(codecs):
         if progress:
             progress(i / max(1, len(codecs)), f"{cid}: encoding")
-        results.append(_one(image, cid, quality, target, options.get(cid, {}), metric_ids, repeats, cache))
+        results.append(_one(image, cid, settings, cache))
     if progress:
         progress(1.0, "done")
     return results
 
 
-def _one(image, cid, quality, target, opts, metric_ids, repeats, cache) -> CodecResult:
+def _one(image: LoadedImage, cid: str, how: CompareSettings, cache: ResultCache) -> CodecResult:
+    quality, target, metric_ids = how.quality, how.target, how.metric_ids
     codec = get_codec(cid, require_available=False)
     result = CodecResult(cid, codec.label, extension=codec.extension)
     reason = codec.unavailable_reason()
@@ -138,7 +155,7 @@ def _one(image, cid, quality, target, opts, metric_ids, repeats, cache) -> Codec
         result.available, result.error, result.library = False, reason, codec.library
         return result
     result.library = codec.library_version()
-    settings = codec.resolve(DEFAULT_QUALITY if quality is None else quality, opts)
+    settings = codec.resolve(DEFAULT_QUALITY if quality is None else quality, how.options.get(cid, {}))
     searching = target is not None and codec.searchable(settings)
     key = make_key(
         "compare", 1, image.digest, cid, result.library, settings, target.__dict__ if searching else None
@@ -146,17 +163,19 @@ def _one(image, cid, quality, target, opts, metric_ids, repeats, cache) -> Codec
     try:
         entry = cache.get(key)
         if entry is None:
-            entry = _encode(codec, image.pixels, settings, target if searching else None, repeats)
+            entry = _encode(codec, image.pixels, settings, target if searching else None, how.repeats)
             cache.put(key, entry)
         else:
             result.cached = True
         if entry.decoded is None:  # entries are immutable: a new one with the pixels replaces it in memory
             entry = entry.with_decoded(codec.decode(entry.data))
             cache.put(key, entry, disk=False)
+        decoded = entry.decoded
+        assert decoded is not None  # just decoded when it was missing
         missing = [m for m in metric_ids if _needs(entry.metrics, m)]
         found = {}
         for m in missing:
-            value = metrics.compute(m, image.pixels, entry.decoded)
+            value = metrics.compute(m, image.pixels, decoded)
             if value is not None or not metrics.get_metric(m).unavailable():
                 found[m] = value  # a null stored only when undefined, never because unavailable here
         if found:
@@ -182,7 +201,7 @@ def _one(image, cid, quality, target, opts, metric_ids, repeats, cache) -> Codec
     return result
 
 
-def _needs(stored: dict, metric_id: str) -> bool:
+def _needs(stored: Mapping[str, Any], metric_id: str) -> bool:
     """Compute ``metric_id`` unless the entry holds a value, or a null for an available (so undefined) metric."""
     if metric_id not in stored:
         return True

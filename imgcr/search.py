@@ -96,28 +96,56 @@ def search(
         raise CodecError(f"{codec.id}: no quality knob to search under these settings")
     h, w = pixels.shape[:2]
     goal = target.value * w * h / 8 if target.kind == "bpp" else target.value
-    probes: dict[float, Probe] = {}
+    prober = _Prober(codec, pixels, settings, target, measure)
+    _bisect(prober, knob, goal, max_encodes)
+    probes = prober.probes
+    best = min(probes.values(), key=lambda p: abs(p.value - goal))
+    error = (best.value - goal) / goal * 100
+    met = abs(error) <= MET_TOLERANCE * 100
+    achieved = best.value * 8 / (w * h) if target.kind == "bpp" else best.value
+    note = "" if met else _why_not(codec, probes, goal, knob)
+    used = prober.settings_at(best.knob)
+    report = SearchReport(target.kind, target.value, achieved, error, met, len(probes), knob.option, used[knob.option], note)
+    return used, best, report
 
-    def probe(x: float) -> Probe:
-        if x not in probes:
-            trial = {**settings, knob.option: int(x) if knob.integer else round(x, 4)}
-            data = codec.encode(pixels, trial)
-            if target.kind in ("size", "bpp"):
-                probes[x] = Probe(x, data, None, float(len(data)))
+
+class _Prober:
+    """Encodes (and for quality targets decodes and measures) at a knob value, once per value."""
+
+    def __init__(self, codec: Codec, pixels: np.ndarray, settings: dict[str, Any], target: Target,
+                 measure: Callable[[np.ndarray, np.ndarray], float | None] | None):
+        self.codec, self.pixels, self.settings, self.target, self.measure = codec, pixels, settings, target, measure
+        self.probes: dict[float, Probe] = {}
+
+    def settings_at(self, x: float) -> dict[str, Any]:
+        knob = self.codec.knob
+        assert knob is not None  # search() checked
+        return {**self.settings, knob.option: int(x) if knob.integer else round(x, 4)}
+
+    def __call__(self, x: float) -> Probe:
+        if x not in self.probes:
+            data = self.codec.encode(self.pixels, self.settings_at(x))
+            if self.target.kind in ("size", "bpp"):
+                self.probes[x] = Probe(x, data, None, float(len(data)))
             else:
-                if measure is None:
-                    raise ValueError(f"a {target.kind} target needs its metric")
-                decoded = codec.decode(data)
-                value = measure(pixels, decoded)
-                probes[x] = Probe(x, data, decoded, float("inf") if value is None else value)
-        return probes[x]
+                if self.measure is None:
+                    raise ValueError(f"a {self.target.kind} target needs its metric")
+                decoded = self.codec.decode(data)
+                value = self.measure(self.pixels, decoded)
+                self.probes[x] = Probe(x, data, decoded, float("inf") if value is None else value)
+        return self.probes[x]
+
+
+def _bisect(probe: _Prober, knob, goal: float, max_encodes: int) -> None:
+    """Halve the knob's bracket until a probe lands within the stop tolerance, the knob's resolution is reached
+    or the encodes run out; then probe the last bracket's ends (the answer lies between them)."""
 
     def close_enough(p: Probe) -> bool:
         return abs(p.value - goal) <= STOP_TOLERANCE * goal
 
     lo, hi = float(knob.low), float(knob.high)
     resolution = 1.0 if knob.integer else (hi - lo) / 1000
-    while hi - lo > resolution and len(probes) < max_encodes:
+    while hi - lo > resolution and len(probe.probes) < max_encodes:
         mid = (lo + hi) / 2
         mid = float(round(mid)) if knob.integer else mid
         if mid in (lo, hi):
@@ -129,18 +157,10 @@ def search(
             lo = mid
         else:
             hi = mid
-    for edge in (lo, hi):  # the answer lies between the last bracket's ends
-        if len(probes) >= max_encodes or any(close_enough(p) for p in probes.values()):
+    for edge in (lo, hi):
+        if len(probe.probes) >= max_encodes or any(close_enough(p) for p in probe.probes.values()):
             break
         probe(edge)
-    best = min(probes.values(), key=lambda p: abs(p.value - goal))
-    error = (best.value - goal) / goal * 100
-    met = abs(error) <= MET_TOLERANCE * 100
-    achieved = best.value * 8 / (w * h) if target.kind == "bpp" else best.value
-    note = "" if met else _why_not(codec, probes, goal, knob)
-    used = {**settings, knob.option: int(best.knob) if knob.integer else round(best.knob, 4)}
-    report = SearchReport(target.kind, target.value, achieved, error, met, len(probes), knob.option, used[knob.option], note)
-    return used, best, report
 
 
 def _why_not(codec: Codec, probes: dict[float, Probe], goal: float, knob) -> str:

@@ -42,7 +42,7 @@ def test_compare_tab_saves_a_figure(tmp_path, photo):
 
     src = tmp_path / "cat.png"
     Image.fromarray(photo[:200, :300]).save(src)
-    out = run_compare(str(src), None, ["jpeg", "webp"], "Same setting (quality 0-100)", 40, None, ["psnr", "ssim"], "")
+    out = run_compare(str(src), None, lambda *a, **k: None, ["jpeg", "webp"], "Same setting (quality 0-100)", 40, None, ["psnr", "ssim"], "")
     state = out[-1]
     path = save_figure(state, 50, 50, 128)
     sheet = np.asarray(Image.open(path))

@@ -109,3 +109,25 @@ def test_both_kinds_of_learned_codec_keep_the_contract():
     assert {type(n) for n in nets} == set(ARCHS.values())
     for net in nets:
         assert isinstance(net, LearnedNet), type(net).__name__
+
+
+def _functions():
+    for name, path in _modules().items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                a = node.args
+                params = [p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs)] + [p.arg for p in (a.vararg, a.kwarg) if p]
+                params = [p for p in params if p not in ("self", "cls")]
+                yield name, node.name, node.end_lineno - node.lineno + 1, len(params)  # type: ignore[operator]
+
+
+def test_functions_are_short_and_take_few_parameters():
+    """No function over 60 lines or 8 parameters, except the CLI's argument parser (a flat list of flags)."""
+    offenders = [(m, f, lines, params) for m, f, lines, params in _functions()
+                 if (lines > 60 or params > 8) and (m, f) != ("imgcr.cli", "_parser")]
+    assert offenders == []
+
+
+def test_ui_modules_stay_small():
+    sizes = {p.name: len(p.read_text().splitlines()) for p in (ROOT / "imgcr" / "ui").glob("*.py")}
+    assert max(sizes.values()) <= 300, sizes

@@ -27,8 +27,7 @@ def px(path):
 
 def call(upload=None, sample=None, codecs=("jpeg", "png", "webp"), mode="Same setting (quality 0-100)", quality=75,
          target=30, metric_ids=("psnr", "ssim"), extra=""):
-    return run_compare(upload, sample, list(codecs), mode, quality, target, list(metric_ids), extra,
-                       progress=no_progress)
+    return run_compare(upload, sample, no_progress, list(codecs), mode, quality, target, list(metric_ids), extra)
 
 
 def test_build_app_has_the_compare_endpoint():

@@ -71,16 +71,17 @@ def restore(pixels: np.ndarray, spec: ModelSpec, sigma: float | None = None, sca
 
     with POOL.use(spec, device) as model:  # leased: not evicted while it runs
         t0 = time.perf_counter()  # the run, not the first load (its time is the model's, not this image's)
-        out = _run_model(model, pixels, spec, sigma, out_scale, tile, progress, notes, ensemble)
+        out = _run_model(model, pixels, sigma, out_scale, tile, progress, notes, ensemble)
         seconds = time.perf_counter() - t0
     if spec.needs_sigma:
         notes.append(f"noise level σ={sigma if sigma is not None else 25.0:g}")
     return Restored(out, seconds, model.device, tuple(notes))
 
 
-def _run_model(model, pixels, spec: ModelSpec, sigma, out_scale: int, tile, progress, notes: list[str],
+def _run_model(model, pixels, sigma, out_scale: int, tile, progress, notes: list[str],
                ensemble: bool = False) -> np.ndarray:
     """Colour handling, noise level and scale around one loaded model's tiled inference."""
+    spec: ModelSpec = model.spec
     tile = DEFAULT_TILE["cuda" if model.device.startswith("cuda") else "cpu"] if tile == -1 else tile
     if ensemble:
         notes.append("x8 self-ensemble: the mean of the network's outputs on the 8 flips/rotations of its input")

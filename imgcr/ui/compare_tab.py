@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import html
+from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import gradio as gr
-import numpy as np
 import pandas as pd
 from PIL import Image
 
@@ -28,6 +28,16 @@ from imgcr.ui.common import (
     png_files,
     user_errors,
 )
+from imgcr.ui.compare_views import (
+    ORIGINAL,
+    captions,
+    pick_region,
+    reencode_side,
+    render_view,
+    save_figure,
+    zoom_panel,
+    zoom_to_worst,
+)
 from imgcr.ui.present import ADVANCED
 
 MODES = {
@@ -44,7 +54,6 @@ TARGETS = {
     "psnr": ("Target PSNR (dB)", 35.0, 0.5),
     "ssim": ("Target SSIM (0-1)", 0.95, 0.005),
 }
-ORIGINAL = "Original"
 COLUMNS = ["Codec", "Bytes", "bpp", "Ratio", "PSNR dB", "SSIM", "MS-SSIM", "LPIPS", "Encode ms", "Decode ms", "Target", "Settings"]
 
 
@@ -117,30 +126,30 @@ def results_table(results: list[CodecResult]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+@dataclass(frozen=True)
+class CompareForm:
+    """A comparison's settings as the tab's controls give them (after the upload and the sample)."""
+
+    codecs: list[str]
+    mode: str
+    quality: float
+    target_value: float | None
+    metric_ids: list[str]
+    extra_options: str = ""
+
+
 @user_errors
-def run_compare(
-    upload: str | None,
-    sample: str | None,
-    codecs: list[str],
-    mode: str,
-    quality: float,
-    target_value: float | None,
-    metric_ids: list[str],
-    extra_options: str = "",
-    progress=gr.Progress(),
-):
-    """Run a comparison; returns original, table, status, slider, left/right choices, files, charts, state."""
+def run_compare(upload: str | None, sample: str | None, progress=gr.Progress(), *settings):
+    """``settings`` are :class:`CompareForm`'s fields in order. Runs a comparison; returns original, table,
+    status, slider, left/right choices, files, charts, summary and state."""
+    form = CompareForm(*settings)
     image = load_input(upload, sample)
-    if not codecs:
+    if not form.codecs:
         raise gr.Error("choose at least one codec")
-    target = _target(mode, target_value)
-    options = parse_option_text(extra_options)
-
-    def report(fraction, text):
-        progress(fraction, desc=text)
-
-    results = compare(image, codecs=codecs, quality=quality, target=target, options=options,
-                      metric_ids=metric_ids or (), progress=report)
+    target = _target(form.mode, form.target_value)
+    options = parse_option_text(form.extra_options)
+    results = compare(image, codecs=form.codecs, quality=form.quality, target=target, options=options,
+                      metric_ids=form.metric_ids or (), progress=lambda f, t: progress(f, desc=t))
     folder = output_folder()
     stem = Path(image.name).stem or "image"
     # the original goes out as its own PNG file: the same array sent to two components at once is written to
@@ -153,23 +162,12 @@ def run_compare(
     state: dict[str, Any] = {"ref": image.pixels, "images": {ORIGINAL: image.pixels, **{r.label: r.decoded for r in done}},
              "captions": {ORIGINAL: [f"Original {image.width}×{image.height}"], **{r.label: captions(r) for r in done}},
              "stem": stem, "name": image.name, "codecs": {r.label: r.codec for r in done},
-             "settings": {"mode": mode, "metrics": list(metric_ids or ()), "options": options}}
-    status = _status(image, results, target)
+             "settings": {"mode": form.mode, "metrics": list(form.metric_ids or ()), "options": options}}
     right = names[1] if len(names) > 1 else ORIGINAL
     slider = (str(original_png), png_files(state["images"][right])[0])
     full = results_table(results)
-    return (
-        str(original_png),
-        full,
-        status,
-        slider,
-        gr.update(choices=names, value=ORIGINAL),
-        gr.update(choices=names, value=right),
-        files,
-        charts(results),
-        summary_table(full, target is not None),
-        state,
-    )
+    return (str(original_png), full, _status(image, results, target), slider, gr.update(choices=names, value=ORIGINAL),
+            gr.update(choices=names, value=right), files, charts(results), summary_table(full, target is not None), state)
 
 
 def charts(results: list[CodecResult]):
@@ -178,25 +176,6 @@ def charts(results: list[CodecResult]):
 
     done = [r for r in results if r.ok]
     return compare_bars(done) if done else None
-
-
-def captions(r: CodecResult) -> list[str]:
-    """A result's figure caption: codec, bytes and bpp, then its metrics."""
-    from imgcr.figures import metric_lines
-
-    return [r.label, f"{r.bytes:,} bytes, {r.bpp:.3f} bpp", *metric_lines(r.metrics, r.lossless)]
-
-
-@user_errors
-def save_figure(state, cx: float, cy: float, size: int) -> str:
-    """The region at 1:1 for the original and every result, labelled, as one PNG for slides."""
-    if not state:
-        raise gr.Error("run a comparison first")
-    from imgcr import figures
-
-    panels = [(img, state["captions"][name]) for name, img in state["images"].items()]
-    sheet = figures.labelled_crops(panels, cx, cy, int(size))
-    return str(figures.save_png(sheet, output_folder(), state["stem"]))
 
 
 def _status(image, results, target) -> str:
@@ -212,195 +191,109 @@ def _status(image, results, target) -> str:
     return "\n\n".join(lines)  # one paragraph or list item per line, never run together
 
 
-@user_errors
-def render_view(state, left: str, right: str, view: str, zoom: bool, cx: float, cy: float, size: int, magnify: int):
-    """The slider's two images for the chosen pair and view, cropped to the region when zoom is on."""
-    if not state:
-        return None
-    images = state["images"]
-    if left not in images or right not in images:
-        return None
-    ref = state["ref"]
-    pair = [views.render(ref, images[name], view) for name in (left, right)]
-    if zoom:
-        pair = [views.crop(img, cx, cy, int(size)) for img in pair]
-    return png_files(*pair)
-
-
-@user_errors
-def zoom_panel(state, left: str, right: str, view: str, zoom: bool, cx: float, cy: float, size: int, magnify: int) -> str:
-    """Both sides' crops together, drawn at real pixels: each image pixel is exactly ``magnify`` screen
-    pixels (nearest neighbour, no smoothing; magnify 1 = 1:1)."""
-    if not state or not zoom:
-        return ""
-    images = state["images"]
-    if left not in images or right not in images:
-        return ""
-    ref, mag = state["ref"], int(magnify)
-    cells = []
-    for name in (left, right):
-        crop = views.crop(views.render(ref, images[name], view), cx, cy, int(size))
-        h, w = crop.shape[:2]
-        cells.append(
-            f'<figure style="margin:0"><img class="imgcr-pixels" alt="{html.escape(name)}" '
-            f'width="{w * mag}" height="{h * mag}" src="data:image/png;base64,{_png_b64(crop)}">'
-            f"<figcaption>{html.escape(name)} — {w}×{h} px at {mag}×</figcaption></figure>")
-    return f'<div class="imgcr-zoom">{"".join(cells)}</div>'
-
-
-def _png_b64(pixels: np.ndarray) -> str:
-    import base64
-    import io
-
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(pixels)).save(buf, "PNG", compress_level=1)
-    return base64.b64encode(buf.getvalue()).decode()
-
-
-def pick_region(state, size: int, evt: gr.SelectData):
-    """A click on the original chooses the zoom region: its centre, as percentages."""
-    if not state or evt is None or evt.index is None:
-        return gr.update(), gr.update(), gr.update()
-    x, y = evt.index[:2]
-    h, w = state["ref"].shape[:2]
-    return True, round(100 * x / max(w - 1, 1)), round(100 * y / max(h - 1, 1))
-
-
-@user_errors
-def reencode_side(state, left: str, right: str, which: str, quality: float, progress=gr.Progress()):
-    """Squoosh-style: re-encode only one side's codec at another setting; the new result joins the choices
-    (``"WebP @ 40"``) and is shown on that side. Returns state, left, right and the slider pair."""
-    if not state:
-        raise gr.Error("run a comparison first")
-    name = left if which == "left" else right
-    base = name.split(" @ ")[0]
-    codec = state["codecs"].get(base)
-    if codec is None:
-        raise gr.Error(f"the {which} side shows the original: choose a codec there first")
-    from imgcr.images import from_array
-
-    q = float(quality)
-    label = f"{base} @ {q:g}"
-    if label not in state["images"]:
-        image = from_array(state["ref"], state["name"])
-        result = compare(image, [codec], quality=q, options=state["settings"]["options"],
-                         metric_ids=state["settings"]["metrics"], progress=lambda f, t: progress(f, desc=t))[0]
-        if not result.ok:
-            raise gr.Error(f"{base} at {q:g}: {result.error}")
-        state = {**state, "images": {**state["images"], label: result.decoded},
-                 "captions": {**state["captions"], label: captions(result)},
-                 "codecs": {**state["codecs"], label: codec}}
-    left, right = (label, right) if which == "left" else (left, label)
-    names = list(state["images"])
-    pair = png_files(state["images"][left], state["images"][right])
-    return state, gr.update(choices=names, value=left), gr.update(choices=names, value=right), pair
-
-
-@user_errors
-def zoom_to_worst(state, left: str, right: str, size: int):
-    """Turn the zoom on, centred where the right image (or the left, if right is the original) differs most."""
-    if not state:
-        raise gr.Error("run a comparison first")
-    images = state["images"]
-    name = right if right in images and right != ORIGINAL else left
-    if name not in images or name == ORIGINAL:
-        raise gr.Error("choose a codec on the left or right first")
-    cx, cy = views.worst_region(state["ref"], images[name], int(size))
-    return True, round(cx), round(cy)
-
-
 def build(demo: gr.Blocks | None = None) -> None:
     """Lay out the tab inside the current gr.Blocks; with ``demo``, a first visit shows a default comparison."""
-    available = [c.id for c in REGISTRY.values() if c.available]
-    missing = [f"{c.label}: {c.unavailable_reason()}" for c in REGISTRY.values() if not c.available]
     with gr.Row():
         with gr.Column(scale=1, min_width=300):
-            upload = gr.File(label="Drop an image (PNG, JPEG, WebP, AVIF, TIFF, BMP, GIF...)", type="filepath",
-                             elem_id="upload")
-            samples = sample_names()
-            sample = gr.Dropdown(samples, value=samples[0] if samples else None, label="...or a sample image",
-                                 elem_id="sample")
-            run = gr.Button("Compare", variant="primary", elem_id="run")
-            mode = gr.Radio(list(MODES), value=next(iter(MODES)), label="Compare at", elem_id="mode")
-            quality = gr.Slider(0, 100, value=75, step=1, label="Quality (one 0-100 scale, mapped per codec)",
-                                elem_id="quality")
-            target_value = gr.Number(value=None, label="Target", visible=False, elem_id="target")
-            codecs = gr.CheckboxGroup(
-                [(REGISTRY[c].label, c) for c in available],
-                value=[c for c in DEFAULT_CODECS if c in available], label="Codecs", elem_id="codecs")
-            if missing:
-                gr.Markdown("Unavailable here: " + "; ".join(missing))
-            metric_ids = gr.CheckboxGroup([(m.label, m.id) for m in metrics.METRICS.values()],
-                                          value=list(metrics.DEFAULT_METRICS), label="Metrics", elem_classes=[ADVANCED])
-            with gr.Accordion("Codec options", open=False, elem_classes=[ADVANCED]):
-                extra = codec_options_box()
+            c = _controls()
         with gr.Column(scale=3):
-            status = gr.Markdown(elem_id="status")
-            summary = gr.Dataframe(headers=SUMMARY_COLUMNS, label="Results (timings: median of up to 3 runs)",
-                                   interactive=False, elem_id="summary", pinned_columns=1, max_height=420)
-            with gr.Accordion("All columns: MS-SSIM, target search, encoder settings", open=False,
-                              elem_id="all-columns"):
-                table = gr.Dataframe(headers=COLUMNS, label="All results", interactive=False, elem_id="results",
-                                     wrap=True, max_chars=60, pinned_columns=1)
-            with gr.Accordion("What the numbers mean", open=False, elem_id="compare-glossary"):
-                gr.Markdown(glossary.lines(COLUMNS))
-            bars = gr.Plot(label="At a glance: size and quality per codec", elem_id="compare-bars", show_label=False)
-            slider = gr.ImageSlider(label="Left vs right (drag the handle)", format="png", type="numpy",
-                                    elem_id="slider", max_height=700)
-            with gr.Row():
-                left = gr.Dropdown([ORIGINAL], value=ORIGINAL, label="Left", elem_id="left")
-                right = gr.Dropdown([ORIGINAL], value=ORIGINAL, label="Right", elem_id="right")
-                view = gr.Radio(list(views.VIEWS), value=views.VIEWS[0], label="Show")
-            with gr.Row():
-                left_q = gr.Slider(0, 100, value=75, step=1, label="Re-encode the left side at (0-100)",
-                                   elem_id="left-quality")
-                right_q = gr.Slider(0, 100, value=75, step=1, label="Re-encode the right side at (0-100)",
-                                    elem_id="right-quality")
-            with gr.Row():
-                zoom = gr.Checkbox(False, label="Zoom to a region (real pixels)", elem_id="zoom")
-                cx = gr.Slider(0, 100, value=50, step=1, label="Region x %", elem_id="zoom-x")
-                cy = gr.Slider(0, 100, value=50, step=1, label="Region y %", elem_id="zoom-y")
-                size = gr.Dropdown([64, 128, 256, 512], value=128, label="Region px")
-                magnify = gr.Dropdown([1, 2, 4, 8], value=2, label="Magnify (nearest neighbour)", elem_id="magnify")
-            zoomed = gr.HTML(elem_id="zoom-panel")
-            with gr.Row():
-                worst = gr.Button("Zoom to the worst region", size="sm", elem_id="zoom-worst")
-                save_fig = gr.Button("Save as figure (PNG, this region at 1:1)", size="sm", elem_id="save-figure")
-                with gr.Accordion("Artifacts to look for", open=False):
-                    gr.Markdown(glossary.ARTIFACTS)
-            original = gr.Image(label="Original (click it to choose the zoom region)", format="png", interactive=False,
-                                type="numpy", elem_id="original", height=360)
-            figure_file = gr.File(label="Figure for slides", elem_id="figure-file")
-            files = gr.File(label="Encoded files (the real bytes)", file_count="multiple", elem_id="files")
+            o = _results()
+    _wire(demo, c, o)
+
+
+def _controls() -> SimpleNamespace:
+    """The left column: input, the run button, the mode and its target, codecs, metrics, options."""
+    available = [c.id for c in REGISTRY.values() if c.available]
+    missing = [f"{c.label}: {c.unavailable_reason()}" for c in REGISTRY.values() if not c.available]
+    upload = gr.File(label="Drop an image (PNG, JPEG, WebP, AVIF, TIFF, BMP, GIF...)", type="filepath", elem_id="upload")
+    samples = sample_names()
+    sample = gr.Dropdown(samples, value=samples[0] if samples else None, label="...or a sample image", elem_id="sample")
+    run = gr.Button("Compare", variant="primary", elem_id="run")
+    mode = gr.Radio(list(MODES), value=next(iter(MODES)), label="Compare at", elem_id="mode")
+    quality = gr.Slider(0, 100, value=75, step=1, label="Quality (one 0-100 scale, mapped per codec)", elem_id="quality")
+    target_value = gr.Number(value=None, label="Target", visible=False, elem_id="target")
+    codecs = gr.CheckboxGroup([(REGISTRY[c].label, c) for c in available],
+                              value=[c for c in DEFAULT_CODECS if c in available], label="Codecs", elem_id="codecs")
+    if missing:
+        gr.Markdown("Unavailable here: " + "; ".join(missing))
+    metric_ids = gr.CheckboxGroup([(m.label, m.id) for m in metrics.METRICS.values()],
+                                  value=list(metrics.DEFAULT_METRICS), label="Metrics", elem_classes=[ADVANCED])
+    with gr.Accordion("Codec options", open=False, elem_classes=[ADVANCED]):
+        extra = codec_options_box()
+    return SimpleNamespace(upload=upload, sample=sample, samples=samples, run=run, mode=mode, quality=quality,
+                           target_value=target_value, form=[codecs, mode, quality, target_value, metric_ids, extra])
+
+
+def _results() -> SimpleNamespace:
+    """The right column: status, tables, bars, the slider and its view controls, zoom, figure, files."""
+    status = gr.Markdown(elem_id="status")
+    summary = gr.Dataframe(headers=SUMMARY_COLUMNS, label="Results (timings: median of up to 3 runs)",
+                           interactive=False, elem_id="summary", pinned_columns=1, max_height=420)
+    with gr.Accordion("All columns: MS-SSIM, target search, encoder settings", open=False, elem_id="all-columns"):
+        table = gr.Dataframe(headers=COLUMNS, label="All results", interactive=False, elem_id="results",
+                             wrap=True, max_chars=60, pinned_columns=1)
+    with gr.Accordion("What the numbers mean", open=False, elem_id="compare-glossary"):
+        gr.Markdown(glossary.lines(COLUMNS))
+    bars = gr.Plot(label="At a glance: size and quality per codec", elem_id="compare-bars", show_label=False)
+    slider = gr.ImageSlider(label="Left vs right (drag the handle)", format="png", type="numpy", elem_id="slider",
+                            max_height=700)
+    with gr.Row():
+        left = gr.Dropdown([ORIGINAL], value=ORIGINAL, label="Left", elem_id="left")
+        right = gr.Dropdown([ORIGINAL], value=ORIGINAL, label="Right", elem_id="right")
+        view = gr.Radio(list(views.VIEWS), value=views.VIEWS[0], label="Show")
+    with gr.Row():
+        left_q = gr.Slider(0, 100, value=75, step=1, label="Re-encode the left side at (0-100)", elem_id="left-quality")
+        right_q = gr.Slider(0, 100, value=75, step=1, label="Re-encode the right side at (0-100)", elem_id="right-quality")
+    with gr.Row():
+        zoom = gr.Checkbox(False, label="Zoom to a region (real pixels)", elem_id="zoom")
+        cx = gr.Slider(0, 100, value=50, step=1, label="Region x %", elem_id="zoom-x")
+        cy = gr.Slider(0, 100, value=50, step=1, label="Region y %", elem_id="zoom-y")
+        size = gr.Dropdown([64, 128, 256, 512], value=128, label="Region px")
+        magnify = gr.Dropdown([1, 2, 4, 8], value=2, label="Magnify (nearest neighbour)", elem_id="magnify")
+    zoomed = gr.HTML(elem_id="zoom-panel")
+    with gr.Row():
+        worst = gr.Button("Zoom to the worst region", size="sm", elem_id="zoom-worst")
+        save_fig = gr.Button("Save as figure (PNG, this region at 1:1)", size="sm", elem_id="save-figure")
+        with gr.Accordion("Artifacts to look for", open=False):
+            gr.Markdown(glossary.ARTIFACTS)
+    original = gr.Image(label="Original (click it to choose the zoom region)", format="png", interactive=False,
+                        type="numpy", elem_id="original", height=360)
+    figure_file = gr.File(label="Figure for slides", elem_id="figure-file")
+    files = gr.File(label="Encoded files (the real bytes)", file_count="multiple", elem_id="files")
+    return SimpleNamespace(status=status, summary=summary, table=table, bars=bars, slider=slider, left=left, right=right,
+                           view=view, sides=(("left", left_q), ("right", right_q)), region=[zoom, cx, cy, size, magnify],
+                           zoomed=zoomed, worst=worst, save_fig=save_fig, original=original, figure_file=figure_file,
+                           files=files)
+
+
+def _wire(demo: gr.Blocks | None, c: SimpleNamespace, o: SimpleNamespace) -> None:
     state = gr.State(time_to_live=SESSION_TTL_S)
-    mode.change(mode_controls, mode, [quality, target_value], api_visibility="private", show_progress="hidden")
-    outputs = [original, table, status, slider, left, right, files, bars, summary, state]
+    c.mode.change(mode_controls, c.mode, [c.quality, c.target_value], api_visibility="private", show_progress="hidden")
+    outputs = [o.original, o.table, o.status, o.slider, o.left, o.right, o.files, o.bars, o.summary, state]
     first = []
-    if demo is not None and samples:  # the page is never empty: a default comparison (cached after the first visitor)
+    if demo is not None and c.samples:  # the page is never empty: a default comparison (cached after the first visitor)
         first.append(demo.load(first_visit, None, outputs, api_visibility="private"))
-    cleared = clear_on(run, [table, summary, slider, bars, files, zoomed], status)
-    cleared.then(run_compare, [upload, sample, codecs, mode, quality, target_value, metric_ids, extra], outputs,
+    cleared = clear_on(c.run, [o.table, o.summary, o.slider, o.bars, o.files, o.zoomed], o.status)
+    cleared.then(run_compare, [c.upload, c.sample, *c.form], outputs,
                  api_name="compare", cancels=first)  # a user's own comparison wins over a late default one
-    link_upload_and_sample(upload, sample)
-    run.click(None, js="() => { const s = document.getElementById('status'); if (s) s.scrollIntoView({block: 'start'}); }")
-    view_inputs = [state, left, right, view, zoom, cx, cy, size, magnify]
-    for control in (left, right, view, zoom, cx, cy, size, magnify):
-        control.change(render_view, view_inputs, slider, api_visibility="private", show_progress="hidden")
-        control.change(zoom_panel, view_inputs, zoomed, api_visibility="private", show_progress="hidden")
-    for side, control in (("left", left_q), ("right", right_q)):
-        control.release(reencode_side, [state, left, right, gr.State(side), control], [state, left, right, slider],
+    link_upload_and_sample(c.upload, c.sample)
+    c.run.click(None, js="() => { const s = document.getElementById('status'); if (s) s.scrollIntoView({block: 'start'}); }")
+    zoom, cx, cy, size, _ = o.region
+    view_inputs = [state, o.left, o.right, o.view, *o.region]
+    for control in (o.left, o.right, o.view, *o.region):
+        control.change(render_view, view_inputs, o.slider, api_visibility="private", show_progress="hidden")
+        control.change(zoom_panel, view_inputs, o.zoomed, api_visibility="private", show_progress="hidden")
+    for side, control in o.sides:
+        control.release(reencode_side, [state, o.left, o.right, gr.State(side), control], [state, o.left, o.right, o.slider],
                         api_visibility="private")
-    save_fig.click(save_figure, [state, cx, cy, size], figure_file, api_name="figure")
-    worst.click(zoom_to_worst, [state, left, right, size], [zoom, cx, cy], api_visibility="private")
-    original.select(pick_region, [state, size], [zoom, cx, cy], api_visibility="private")
+    o.save_fig.click(save_figure, [state, cx, cy, size], o.figure_file, api_name="figure")
+    o.worst.click(zoom_to_worst, [state, o.left, o.right, size], [zoom, cx, cy], api_visibility="private")
+    o.original.select(pick_region, [state, size], [zoom, cx, cy], api_visibility="private")
 
 
 @user_errors
 def first_visit(progress=gr.Progress()):
     """The comparison a first visitor sees: the first sample, the default codecs, the same setting."""
     available = [c for c in DEFAULT_CODECS if REGISTRY[c].available]
-    return run_compare(None, sample_names()[0], available, next(iter(MODES)), 75, None,
-                       ["psnr", "ssim"], "", progress=progress)
+    return run_compare(None, sample_names()[0], progress, available, next(iter(MODES)), 75, None, ["psnr", "ssim"], "")
 
