@@ -9,8 +9,8 @@ import torch
 from imgcr import weights
 from imgcr.errors import ImgcrError, WeightsError
 from imgcr.models import CATALOG, MODELS, get_model
-from imgcr.models.arch import VDSR, FFDNet
 from imgcr.models.catalog import ModelSpec
+from imgcr.models.layouts import VDSR, FFDNet
 from imgcr.models.loader import ModelPool
 from imgcr.models.run import output_scale, restore
 from imgcr.models.tiling import run_tiled

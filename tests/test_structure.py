@@ -76,15 +76,6 @@ def test_no_import_circle_even_through_lazy_imports():
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == [["a", "b", "c"]]
 
 
-def test_only_the_ui_imports_gradio():
-    for name, path in _modules().items():
-        if not name.startswith("imgcr.ui"):
-            tree = ast.parse(path.read_text())
-            names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)
-                     for a in (n.names if isinstance(n, ast.Import) else [ast.alias(n.module or "")])]
-            assert not any(n.split(".")[0] == "gradio" for n in names), name
-
-
 def test_every_catalogue_model_has_its_architecture_and_codec_networks_stay_apart():
     from imgcr.learned.archs import ARCHS as CODECS
     from imgcr.models import MODELS
@@ -131,3 +122,22 @@ def test_functions_are_short_and_take_few_parameters():
 def test_ui_modules_stay_small():
     sizes = {p.name: len(p.read_text().splitlines()) for p in (ROOT / "imgcr" / "ui").glob("*.py")}
     assert max(sizes.values()) <= 300, sizes
+
+
+def test_the_readme_layout_names_every_module():
+    """The README's layout section matches the tree: every module and package under imgcr/ is named in it
+    (a subpackage's modules by file name), and everything it names exists."""
+    import re
+
+    text = (ROOT / "README.md").read_text()
+    layout = text[text.index("## Layout"):text.index("## Benchmarks")]
+    for path in sorted((ROOT / "imgcr").rglob("*.py")):
+        rel = path.relative_to(ROOT / "imgcr")
+        if rel.name in ("__init__.py", "__main__.py") or rel.parts[0] == "ui" and len(rel.parts) > 1 and rel.stem in ("common", "present"):
+            continue
+        top = f"imgcr/{rel.parts[0]}" + ("/" if len(rel.parts) > 1 else "")
+        assert top in layout, f"{top} is not in the README's layout"
+        if len(rel.parts) > 1 and rel.parts[0] in ("bench", "models", "learned", "ui"):
+            assert rel.stem in layout, f"imgcr/{rel} is not in the README's layout"
+    for named in re.findall(r"imgcr/[\w/.]+", layout):
+        assert (ROOT / named.rstrip("/")).exists(), f"the layout names {named}, which does not exist"

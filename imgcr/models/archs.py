@@ -5,7 +5,7 @@ branches on an architecture's name elsewhere. Three ways to load (spandrel's des
 
 - ``spandrel``: the architectures spandrel knows, detected from the state dict by its loader
   (a restricted unpickler); the detected name must be the catalogue's.
-- ``state_dict``: FFDNet and VDSR (written in :mod:`imgcr.models.arch`) and imgcr's own networks
+- ``state_dict``: FFDNet and VDSR (written in :mod:`imgcr.models.layouts`) and imgcr's own networks
   (:mod:`imgcr.models.nets`), read with ``torch.load(weights_only=True)`` and rebuilt from their shapes.
 - classical methods (bicubic, Lanczos, non-local means) have no weights; their ``run`` is a function.
 
@@ -111,13 +111,13 @@ def _state_dict(name: str, build: Callable[[], Any], channels: Callable[[Any], i
 
 
 def _ffdnet():
-    from imgcr.models.arch import FFDNet
+    from imgcr.models.layouts import FFDNet
 
     return FFDNet
 
 
 def _vdsr():
-    from imgcr.models.arch import VDSR
+    from imgcr.models.layouts import VDSR
 
     return VDSR
 

@@ -120,7 +120,7 @@ MODELS: tuple[ModelSpec, ...] = (
                          KAIR + "dncnn3.pth", MIT_KAIR, "cszn/DnCNN MatConvNet release"),
               licence=MIT_KAIR, source="https://github.com/cszn/DnCNN",
               notes="one model for JPEG q5-99, σ 0-55 and bicubic-upsampled SR input"),
-    # --- FFDNet (Zhang et al. 2018): noise-level map input; layouts written in imgcr.models.arch
+    # --- FFDNet (Zhang et al. 2018): noise-level map input; layouts written in imgcr.models.layouts
     ModelSpec("ffdnet-color", "FFDNet (colour, σ map)", "denoise", "FFDNet", needs_sigma=True,
               weights=_w("ffdnet-color", "ffdnet/ffdnet_color.pth",
                          "286f04f7e3a20254c067ba95efb5d3339f4fc8a09a365a93cd469184d4cdb279",
