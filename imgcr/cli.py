@@ -47,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--target-ssim", type=float, metavar="S", help="equal quality: SSIM")
     c.add_argument("--metrics", default="psnr,ssim,ms_ssim,lpips", help="comma-separated metric ids")
     c.add_argument("--opt", action="append", default=[], metavar="CODEC.NAME=VALUE", help="codec option, repeatable")
-    c.add_argument("--repeats", type=int, default=3, help="timing runs per encode/decode (median)")
+    c.add_argument("--repeats", type=int, default=1, help="timing runs per encode/decode (median; default one run)")
     c.add_argument("--out", type=Path, help="write each encoded file into this folder")
     c.add_argument("--json", action="store_true", help="print one JSON object")
     c.set_defaults(func=_compare)
@@ -163,19 +163,12 @@ def _target(args):
 def _compare(args) -> int:
     from imgcr.codecs import parse_options
     from imgcr.images import load_image
-    from imgcr.pipeline import compare
+    from imgcr.pipeline import CompareSettings, compare_iter
 
     image = load_image(args.image)
     target = _target(args)
-    results = compare(
-        image,
-        codecs=_split(args.codecs),
-        quality=args.quality,
-        target=target,
-        options=parse_options(args.opt),
-        metric_ids=_split(args.metrics),
-        repeats=args.repeats,
-    )
+    settings = CompareSettings.of(args.quality, target, parse_options(args.opt), _split(args.metrics), args.repeats)
+    results = _streamed(compare_iter(image, _split(args.codecs), settings))
     if args.out:
         for r in results:
             if r.ok:
@@ -197,6 +190,28 @@ def _compare(args) -> int:
     else:
         print(_table(doc))
     return 0
+
+
+def _streamed(updates) -> list:
+    """Consume a comparison's updates, telling stderr each codec as it lands and when its slow metrics are in."""
+    import time
+
+    t0, said, last = time.perf_counter(), {}, []
+    for last in updates:
+        for r in (r for r in last if r is not None):
+            state = "pending" if r.pending else "done"
+            if said.get(r.codec) == state:
+                continue
+            said[r.codec] = state
+            if not r.ok:
+                what = f"{'unavailable' if not r.available else 'failed'}: {r.error}"
+            elif r.pending:
+                fast = ", ".join(f"{m} {_fmt(v, 4)}" for m, v in r.metrics.items() if m not in r.pending)
+                what = f"{r.bytes:,} bytes, {r.bpp:.3f} bpp{', ' + fast if fast else ''}; {', '.join(r.pending)} to come"
+            else:
+                what = "all metrics in"
+            print(f"[{time.perf_counter() - t0:6.1f} s] {r.codec}: {what}", file=sys.stderr, flush=True)
+    return [r for r in last if r is not None]
 
 
 def _fmt(v, nd=2):

@@ -111,6 +111,12 @@ def concurrency() -> int:
     return max(1, int(os.environ.get("IMGCR_CONCURRENCY", 2)))
 
 
+def compare_workers() -> int:
+    """Codecs of one comparison encoded at once (``IMGCR_COMPARE_WORKERS``; default: the machine's cores)."""
+    raw = os.environ.get("IMGCR_COMPARE_WORKERS")
+    return max(1, int(raw)) if raw else max(1, os.cpu_count() or 1)
+
+
 def model_concurrency_override() -> int | None:
     """``IMGCR_MODEL_CONCURRENCY``: restore runs at once, all tabs together (None: decided by the device,
     :func:`imgcr.devices.model_concurrency`)."""
@@ -155,6 +161,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("--allow-downloads", "IMGCR_ALLOW_DOWNLOADS",
             "fetch missing weights on first use, sha256-checked (default: on on a Space, off elsewhere)", switch=True),
     Setting("--concurrency", "IMGCR_CONCURRENCY", "requests run at once per tab (default 2)", "N"),
+    Setting("--compare-workers", "IMGCR_COMPARE_WORKERS", "codecs of one comparison encoded at once (default: the cores)", "N"),
     Setting("--model-concurrency", "IMGCR_MODEL_CONCURRENCY",
             "model runs at once over all users (default: 1 on a GPU, else --concurrency)", "N"),
     Setting("--model-pool", "IMGCR_MODEL_POOL", "models kept loaded (default 2)", "N"),

@@ -140,3 +140,28 @@ def test_metric_labels_state_their_convention():
     assert "RGB" in metrics.METRICS["psnr"].label
     assert "σ=1.5" in metrics.METRICS["ssim"].label
     assert not metrics.METRICS["lpips"].higher_is_better
+
+
+def test_lpips_against_a_cached_reference_in_bands_equals_the_plain_call(weights_dir, photo):
+    """A comparison computes the original's AlexNet features once and runs the network in bands of rows: the same
+    number as lpips.LPIPS on the whole pair (within 1e-6), however the rows are banded, and again on a second call."""
+    import io
+
+    from PIL import Image
+
+    from imgcr.metrics import lpips_metric
+
+    ref = np.ascontiguousarray(np.concatenate([photo, photo[::-1]], 0)[:700, :450])  # odd-sized, taller than a band
+    buf = io.BytesIO()
+    Image.fromarray(ref).save(buf, "JPEG", quality=20)
+    test = np.asarray(Image.open(buf).convert("RGB"))
+    plain = metrics.compute("lpips", ref, test)
+    for band in (64, 128, 2048):
+        r = lpips_metric.lpips_reference(ref, band=band)
+        assert len(r.bands) == -(-700 // band)
+        assert r.distance(test) == pytest.approx(plain, abs=1e-6) and r.distance(test) == pytest.approx(plain, abs=1e-6)
+    small = lpips_metric.lpips_reference(ref, band=64, budget_bytes=0)  # no features kept: recomputed, same value
+    assert small.distance(test) == pytest.approx(plain, abs=1e-6) and not small._kept
+    scorer = metrics.Scorer(ref)
+    assert scorer.compute("lpips", test) == pytest.approx(plain, abs=1e-6)
+    assert scorer.compute("psnr", test) == metrics.compute("psnr", ref, test)

@@ -95,7 +95,9 @@ def test_unknown_metric_or_option_codec_is_an_error(image):
 def test_progress_is_reported(image):
     seen = []
     compare(image, ["jpeg", "png"], metric_ids=(), cache=ResultCache(), progress=lambda f, t: seen.append((f, t)))
-    assert seen[0][0] == 0 and seen[-1] == (1.0, "done") and len(seen) == 3
+    assert seen[0][0] == 0 and seen[-1] == (1.0, "done") and len(seen) == 3  # start, the first codec landed, done
+    fractions = [f for f, _ in seen]
+    assert fractions == sorted(fractions)
 
 
 def test_a_missing_codec_library_is_shown_unavailable_and_the_others_work(monkeypatch, photo):
@@ -125,3 +127,23 @@ def test_an_unusable_cache_folder_costs_only_the_disk_layer(monkeypatch, tmp_pat
         assert first.ok and again.ok and again.cached and again.bytes == first.bytes  # memory still serves
     finally:
         imgcr.cache._default = None
+
+
+def test_results_stream_as_they_land_and_equal_a_serial_run(image):
+    """compare_iter yields each codec's row with its fast metrics, then the slow ones; codecs run concurrently and
+    give the same records as one codec at a time."""
+    from imgcr.pipeline import compare_iter
+
+    codecs = ["jpeg", "png", "webp", "jpegxl"]
+    updates = list(compare_iter(image, codecs, quality=60, metric_ids=("psnr", "ssim", "ms_ssim"), cache=ResultCache(),
+                                workers=2))
+    assert len(updates) == 2 * len(codecs)  # each codec lands, then its slow metric
+    assert sum(r is not None for r in updates[0]) == 1 and updates[0][[r is not None for r in updates[0]].index(True)].pending
+    assert all(r is not None and not r.pending for r in updates[-1])
+    for i in range(len(codecs)):  # each row shows first with its slow metric to come, then complete
+        states = [bool(u[i].pending) for u in updates if u[i] is not None]
+        assert states[0] and not states[-1] and states == sorted(states, reverse=True)
+    serial = compare(image, codecs, quality=60, metric_ids=("psnr", "ssim", "ms_ssim"), cache=ResultCache(), workers=1)
+    for a, b in zip(serial, updates[-1], strict=True):
+        assert b is not None and a.data == b.data and a.params == b.params
+        assert a.metrics == pytest.approx(b.metrics, abs=1e-6)

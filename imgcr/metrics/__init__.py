@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -31,6 +32,9 @@ class MetricSpec:
     fn: Callable[[np.ndarray, np.ndarray], float | None]
     unavailable: Callable[[], str | None] = lambda: None
     min_side: int = 1  # below this short side the metric is undefined: None, not a number
+    slow: bool = False  # computed after every codec's fast numbers have landed (a comparison shows them first)
+    # per-reference preparation for scoring many images against one reference (LPIPS: its features once)
+    prepare: Callable[[np.ndarray], Callable[[np.ndarray], float | None]] | None = None
 
 
 def _mse(a: np.ndarray, b: np.ndarray) -> float:
@@ -61,9 +65,10 @@ METRICS: dict[str, MetricSpec] = {
         MetricSpec("psnr", "PSNR (dB, RGB)", True, psnr),
         MetricSpec("psnr_y", "PSNR-Y (dB, BT.601 luma)", True, psnr_y),
         MetricSpec("ssim", "SSIM (RGB mean, Gaussian σ=1.5)", True, ssim, min_side=11),
-        MetricSpec("ms_ssim", "MS-SSIM (RGB mean, 5 scales)", True, ms_ssim, min_side=MS_SSIM_MIN_SIDE),
+        MetricSpec("ms_ssim", "MS-SSIM (RGB mean, 5 scales)", True, ms_ssim, min_side=MS_SSIM_MIN_SIDE, slow=True),
         MetricSpec("lpips", "LPIPS (AlexNet, lower is better)", False, lpips_metric.lpips_alex, lpips_metric.unavailable_reason,
-                   min_side=lpips_metric.LPIPS_MIN_SIDE),
+                   min_side=lpips_metric.LPIPS_MIN_SIDE, slow=True,
+                   prepare=lambda ref: lpips_metric.lpips_reference(ref).distance),
     )
 }
 
@@ -79,7 +84,10 @@ def get_metric(metric_id: str) -> MetricSpec:
 
 def compute(metric_id: str, ref: np.ndarray, test: np.ndarray) -> float | None:
     """One metric value, or None where undefined or unavailable here."""
-    spec = get_metric(metric_id)
+    return _guarded(get_metric(metric_id), ref, test, None)
+
+
+def _guarded(spec: MetricSpec, ref: np.ndarray, test: np.ndarray, fn) -> float | None:
     if spec.unavailable():
         return None
     if ref.shape != test.shape:
@@ -87,11 +95,41 @@ def compute(metric_id: str, ref: np.ndarray, test: np.ndarray) -> float | None:
     if min(ref.shape[:2]) < spec.min_side:
         return None
     try:
-        value = spec.fn(ref, test)
+        value = fn(test) if fn is not None else spec.fn(ref, test)
     except WeightsError as exc:  # e.g. the LPIPS trunk could not be fetched: the metric is unavailable, not the request
-        log.warning("%s unavailable: %s", metric_id, exc)
+        log.warning("%s unavailable: %s", spec.id, exc)
         return None
     return None if value is None or not math.isfinite(value) else float(value)
 
 
-__all__ = ["METRICS", "DEFAULT_METRICS", "MetricSpec", "compute", "get_metric", "psnr", "psnr_y", "ssim", "ms_ssim", "ssim_map"]
+class Scorer:
+    """Metrics of many images against one reference (a comparison's codecs): what a metric can prepare per
+    reference (LPIPS: the reference's features) is prepared once, on first use. Thread-safe; values equal
+    :func:`compute`'s."""
+
+    def __init__(self, ref: np.ndarray):
+        self.ref = ref
+        self._prepared: dict[str, Callable[[np.ndarray], float | None]] = {}
+        self._lock = threading.Lock()
+
+    def _fn(self, spec: MetricSpec):
+        if spec.prepare is None or min(self.ref.shape[:2]) < spec.min_side:
+            return None
+        with self._lock:
+            if spec.id not in self._prepared:
+                self._prepared[spec.id] = spec.prepare(self.ref)
+            return self._prepared[spec.id]
+
+    def compute(self, metric_id: str, test: np.ndarray) -> float | None:
+        spec = get_metric(metric_id)
+        if spec.unavailable():
+            return None
+        try:
+            fn = self._fn(spec)
+        except WeightsError as exc:
+            log.warning("%s unavailable: %s", spec.id, exc)
+            return None
+        return _guarded(spec, self.ref, test, fn)
+
+
+__all__ = ["METRICS", "DEFAULT_METRICS", "MetricSpec", "Scorer", "compute", "get_metric", "psnr", "psnr_y", "ssim", "ms_ssim", "ssim_map"]

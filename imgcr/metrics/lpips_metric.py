@@ -91,3 +91,11 @@ def lpips_alex(ref: np.ndarray, test: np.ndarray) -> float:
     model = _load()
     with torch.inference_mode():
         return float(model(to_nchw(ref), to_nchw(test), normalize=True).item())
+
+
+def lpips_reference(ref: np.ndarray, budget_bytes: int | None = None, band: int | None = None):
+    """An :class:`~imgcr.metrics.lpips_bands.LpipsReference` for scoring many images against ``ref``."""
+    from imgcr.metrics import lpips_bands
+
+    kwargs = {k: v for k, v in (("budget_bytes", budget_bytes), ("band", band)) if v is not None}
+    return lpips_bands.LpipsReference(_load(), ref, **kwargs)

@@ -1,0 +1,113 @@
+"""LPIPS against one reference, many times, in bounded memory: the reference's AlexNet features once, bands of rows.
+
+A comparison scores every codec against the same original; the plain LPIPS call recomputes the original's
+features each time (half its cost) and holds both images' full feature maps at once (about 4 GB at 10 MP).
+:class:`LpipsReference` computes the reference's normalised features once (kept up to a memory budget) and
+runs the network on horizontal bands of rows with enough context above and below that every kept feature
+is the one the whole image gives:
+
+- a band's input starts on a multiple of AlexNet's total stride (16 px), so its feature rows line up with
+  the whole image's at every layer (conv1 stride 4, two stride-2 max-pools);
+- ``MARGIN`` rows of context on each side exceed what the band's artificial edges reach (the padding of the
+  five convolutions and the pools: about 80 input rows), so the kept rows are exact;
+- each layer's rows are split between bands by the input row they start at, and the spatial mean divides by
+  the whole map's size.
+
+The result equals the plain call to float rounding (tested: within 1e-6).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+STRIDE = 16  # AlexNet's total stride at conv3-5: band starts are multiples of it
+MARGIN = 160  # rows of context on each side of a band (a multiple of STRIDE, over the ~80 rows the edges reach)
+BAND = 512  # rows a band keeps (a multiple of STRIDE)
+LAYER_STRIDES = (4, 8, 16, 16, 16)
+DEFAULT_BUDGET = 600_000_000  # bytes of reference features kept; bands past it are recomputed per call
+
+
+def layer_sizes(n: int) -> tuple[int, ...]:
+    """The length of each LPIPS-alex feature map along an input side of ``n`` pixels (conv1 11/4 pad 2,
+    max-pool 3/2, conv2 5 pad 2, max-pool 3/2, conv3-5 3 pad 1)."""
+    c1 = (n + 4 - 11) // 4 + 1
+    p1 = (c1 - 3) // 2 + 1
+    p2 = (p1 - 3) // 2 + 1
+    return c1, p1, p2, p2, p2
+
+
+@dataclass(frozen=True)
+class _Band:
+    start: int  # the input rows it reads: [start, stop)
+    stop: int
+    keep: tuple[tuple[int, int], ...]  # per layer: its own rows, in the band's local feature rows
+
+
+def _bands(height: int, band: int = BAND, margin: int = MARGIN) -> list[_Band]:
+    sizes = layer_sizes(height)
+    out = []
+    for s in range(0, height, band):
+        e = min(s + band, height)
+        start, stop = max(0, s - margin), min(height, e + margin)
+        keep = []
+        for size, stride in zip(sizes, LAYER_STRIDES, strict=True):
+            first = -(-s // stride)
+            last = size if e == height else min(size, -(-e // stride))
+            keep.append((first - start // stride, last - start // stride))
+        out.append(_Band(start, stop, tuple(keep)))
+    return out
+
+
+class LpipsReference:
+    """LPIPS-alex of any image against one reference (uint8 HxWx3), the reference's features computed once."""
+
+    def __init__(self, model: Any, reference: np.ndarray, budget_bytes: int = DEFAULT_BUDGET,
+                 band: int = BAND):
+        self.model, self.reference = model, reference
+        h, w = reference.shape[:2]
+        self.bands = _bands(h, band)
+        self.areas = [a * b for a, b in zip(layer_sizes(h), layer_sizes(w), strict=True)]
+        self.budget = budget_bytes
+        self._kept: dict[int, list[Any]] = {}
+        self._kept_bytes = 0
+        self._lock = threading.Lock()  # codecs of one comparison are scored from several threads
+
+    def _features(self, pixels: np.ndarray, band: _Band) -> list[Any]:
+        """Normalised features of one band, each layer cut to the band's own rows."""
+        import lpips
+
+        from imgcr.tensors import to_nchw
+
+        x = to_nchw(np.ascontiguousarray(pixels[band.start:band.stop]))
+        outs = self.model.net.forward(self.model.scaling_layer(2 * x - 1))
+        return [lpips.normalize_tensor(o)[:, :, a:b] for o, (a, b) in zip(outs, band.keep, strict=True)]
+
+    def _reference(self, i: int) -> list[Any]:
+        with self._lock:
+            if i in self._kept:
+                return self._kept[i]
+        feats = self._features(self.reference, self.bands[i])
+        size = sum(f.numel() * f.element_size() for f in feats)
+        with self._lock:
+            if i not in self._kept and self._kept_bytes + size <= self.budget:
+                self._kept[i] = feats
+                self._kept_bytes += size
+        return feats
+
+    def distance(self, test: np.ndarray) -> float:
+        """LPIPS(reference, test), as ``lpips.LPIPS(net="alex")(ref, test, normalize=True)`` computes it."""
+        import torch
+
+        if test.shape != self.reference.shape:
+            raise ValueError(f"shape mismatch {self.reference.shape} vs {test.shape}")
+        sums = [0.0] * len(self.areas)
+        with torch.inference_mode():
+            for i, band in enumerate(self.bands):
+                ref = self._reference(i)
+                for k, (f0, f1) in enumerate(zip(ref, self._features(test, band), strict=True)):
+                    sums[k] += float(self.model.lins[k]((f0 - f1) ** 2).double().sum())
+        return float(sum(s / a for s, a in zip(sums, self.areas, strict=True)))
