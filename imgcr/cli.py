@@ -196,7 +196,8 @@ def _streamed(updates) -> list:
     """Consume a comparison's updates, telling stderr each codec as it lands and when its slow metrics are in."""
     import time
 
-    t0, said, last = time.perf_counter(), {}, []
+    t0, last = time.perf_counter(), []
+    said: dict[str, str] = {}
     for last in updates:
         for r in (r for r in last if r is not None):
             state = "pending" if r.pending else "done"

@@ -157,3 +157,11 @@ def tiny_data(tmp_path, photo) -> Path:
     for i in range(4):
         Image.fromarray(np.ascontiguousarray(photo[i * 90 : i * 90 + 96, 100 : 196 + i * 20])).save(folder / f"im{i}.png")
     return folder
+
+
+def last(updates):
+    """The last of a streamed handler's updates (a Gradio generator): what the page shows at the end."""
+    from collections import deque
+
+    tail = deque(updates, maxlen=1)
+    return tail[0] if tail else None

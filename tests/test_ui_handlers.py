@@ -13,6 +13,7 @@ from imgcr.metrics import psnr
 from imgcr.samples import sample_names
 from imgcr.ui import build_app
 from imgcr.ui.compare_tab import COLUMNS, MODES, ORIGINAL, render_view, run_compare
+from tests.conftest import last
 
 
 def no_progress(*args, **kwargs):
@@ -27,7 +28,7 @@ def px(path):
 
 def call(upload=None, sample=None, codecs=("jpeg", "png", "webp"), mode="Same setting (quality 0-100)", quality=75,
          target=30, metric_ids=("psnr", "ssim"), extra=""):
-    return run_compare(upload, sample, no_progress, list(codecs), mode, quality, target, list(metric_ids), extra)
+    return last(run_compare(upload, sample, no_progress, list(codecs), mode, quality, target, list(metric_ids), extra))
 
 
 def test_build_app_has_the_compare_endpoint():
@@ -210,8 +211,12 @@ def test_compare_bars_have_units_and_quality_axes_not_from_zero():
 def test_first_visit_shows_a_comparison():
     from imgcr.ui.compare_tab import first_visit
 
-    original, table, status, *_ = first_visit(progress=no_progress)
+    updates = list(first_visit(progress=no_progress))
+    original, table, status, *_ = updates[-1]
     assert original is not None and len(table) >= 3 and table["Bytes"].notna().all()
+    assert len(updates) > 1 and "Working" in updates[0][2]  # rows show as they land
+    summary = updates[-1][8]
+    assert summary["LPIPS"].notna().all() and summary["SSIM"].notna().all()  # every ticked metric, LPIPS too
 
 
 def test_user_errors_leave_one_log_line_and_no_traceback(caplog):

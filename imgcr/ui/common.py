@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 import shutil
 import tempfile
@@ -25,19 +26,35 @@ GRADIO_DELETE_CACHE = (3600, 6 * 3600)  # Gradio's own temp files: checked hourl
 
 
 def user_errors(fn):
-    """Turn ImgcrError into gr.Error: a one-line message in the UI, the server keeps serving."""
+    """Turn ImgcrError into gr.Error: a one-line message in the UI, the server keeps serving.
+
+    Works for generator handlers too (streamed results): the error ends the stream the same way."""
+
+    def translate(exc: Exception) -> gr.Error:
+        if isinstance(exc, ImgcrError):
+            log.info("%s: %s", fn.__name__, exc)  # one line in the server log, no traceback
+            return gr.Error(str(exc), print_exception=False)
+        assert isinstance(exc, gr.Error)
+        log.info("%s: %s", fn.__name__, exc.message)
+        exc.print_exception = False
+        return exc
+
+    if inspect.isgeneratorfunction(fn):
+        @functools.wraps(fn)
+        def streaming(*args, **kwargs):
+            try:
+                yield from fn(*args, **kwargs)
+            except (ImgcrError, gr.Error) as exc:
+                raise translate(exc) from None
+
+        return streaming
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except ImgcrError as exc:
-            log.info("%s: %s", fn.__name__, exc)  # one line in the server log, no traceback
-            raise gr.Error(str(exc), print_exception=False) from None
-        except gr.Error as exc:
-            log.info("%s: %s", fn.__name__, exc.message)
-            exc.print_exception = False
-            raise
+        except (ImgcrError, gr.Error) as exc:
+            raise translate(exc) from None
 
     return wrapper
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -13,8 +14,9 @@ from PIL import Image
 
 from imgcr import glossary, metrics, views
 from imgcr.codecs import DEFAULT_CODECS, REGISTRY
+from imgcr.errors import ImgcrError
 from imgcr.numbers import rounded
-from imgcr.pipeline import CodecResult, compare
+from imgcr.pipeline import CodecResult, compare_iter
 from imgcr.samples import sample_names
 from imgcr.search import Target
 from imgcr.ui.common import (
@@ -77,11 +79,11 @@ def summary_table(full: pd.DataFrame, targeted: bool) -> pd.DataFrame:
 def _target(mode: str, value: float | None) -> Target | None:
     kind = MODES.get(mode)
     if mode not in MODES:
-        raise gr.Error(f"unknown mode {mode!r}")
+        raise ImgcrError(f"unknown mode {mode!r}")
     if kind is None:
         return None
     if value is None:
-        raise gr.Error("enter a target value for this mode")
+        raise ImgcrError("enter a target value for this mode")
     return Target(kind, float(value) * 1000 if kind == "size" else float(value))
 
 
@@ -109,20 +111,28 @@ def _target_text(r: CodecResult) -> str:
     return f"{text}; {t['note']}" if t.get("note") else text
 
 
-def results_table(results: list[CodecResult]) -> pd.DataFrame:
+PENDING = "…"  # a metric still being computed (the table fills in as a streamed comparison goes on)
+
+
+def _cell(r: CodecResult, metric: str, nd: int) -> Any:
+    return PENDING if metric in r.pending else rounded(r.metrics.get(metric), nd)
+
+
+def results_table(results: list[CodecResult], waiting: Sequence[str] = ()) -> pd.DataFrame:
+    """One row per result; ``waiting``: labels of codecs still encoding (their rows say so)."""
     rows: list[list[Any]] = []
     for r in results:
         if not r.ok:
             why = ("unavailable: " if not r.available else "error: ") + (r.error or "")
             rows.append([r.label, *([None] * 9), why, ""])
             continue
-        m = r.metrics
-        psnr = "lossless (∞)" if r.lossless and m.get("psnr") is None else rounded(m.get("psnr"), 2)
+        lossless = r.lossless and r.metrics.get("psnr") is None and "psnr" not in r.pending
         rows.append([
-            r.label, r.bytes, rounded(r.bpp, 4), rounded(r.ratio, 2), psnr,
-            rounded(m.get("ssim"), 5), rounded(m.get("ms_ssim"), 5), rounded(m.get("lpips"), 4),
-            rounded(r.encode_ms, 1), rounded(r.decode_ms, 1), _target_text(r), _settings_text(r),
+            r.label, r.bytes, rounded(r.bpp, 4), rounded(r.ratio, 2), "lossless (∞)" if lossless else _cell(r, "psnr", 2),
+            _cell(r, "ssim", 5), _cell(r, "ms_ssim", 5), _cell(r, "lpips", 4), rounded(r.encode_ms, 1),
+            rounded(r.decode_ms, 1), _target_text(r), _settings_text(r),
         ])
+    rows += [[label, *([None] * 9), "encoding…", ""] for label in waiting]
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -140,34 +150,64 @@ class CompareForm:
 
 @user_errors
 def run_compare(upload: str | None, sample: str | None, progress=gr.Progress(), *settings):
-    """``settings`` are :class:`CompareForm`'s fields in order. Runs a comparison; returns original, table,
-    status, slider, left/right choices, files, charts, summary and state."""
+    """``settings`` are :class:`CompareForm`'s fields in order. A generator: yields original, table, status,
+    slider, left/right choices, files, charts, summary and state each time a codec lands (rows first with
+    size, PSNR and SSIM; the slow metrics fill in after), the last time complete. A user error ends it with
+    its reason in the status line."""
     form = CompareForm(*settings)
-    image = load_input(upload, sample)
-    if not form.codecs:
-        raise gr.Error("choose at least one codec")
-    target = _target(form.mode, form.target_value)
-    options = parse_option_text(form.extra_options)
-    results = compare(image, codecs=form.codecs, quality=form.quality, target=target, options=options,
-                      metric_ids=form.metric_ids or (), progress=lambda f, t: progress(f, desc=t))
-    folder = output_folder()
-    stem = Path(image.name).stem or "image"
-    # the original goes out as its own PNG file: the same array sent to two components at once is written to
-    # one cache path twice, and a browser can read it half-written
-    original_png = folder / "original.png"
-    Image.fromarray(image.pixels).save(original_png, compress_level=1)
-    files = [str(r.write(folder, stem)) for r in results if r.ok]
-    done = [r for r in results if r.ok]
-    names = [ORIGINAL] + [r.label for r in done]
-    state: dict[str, Any] = {"ref": image.pixels, "images": {ORIGINAL: image.pixels, **{r.label: r.decoded for r in done}},
-             "captions": {ORIGINAL: [f"Original {image.width}×{image.height}"], **{r.label: captions(r) for r in done}},
-             "stem": stem, "name": image.name, "codecs": {r.label: r.codec for r in done},
-             "settings": {"mode": form.mode, "metrics": list(form.metric_ids or ()), "options": options}}
-    right = names[1] if len(names) > 1 else ORIGINAL
-    slider = (str(original_png), png_files(state["images"][right])[0])
-    full = results_table(results)
-    return (str(original_png), full, _status(image, results, target), slider, gr.update(choices=names, value=ORIGINAL),
-            gr.update(choices=names, value=right), files, charts(results), summary_table(full, target is not None), state)
+    try:
+        image = load_input(upload, sample)
+        if not form.codecs:
+            raise ImgcrError("choose at least one codec")
+        target = _target(form.mode, form.target_value)
+        options = parse_option_text(form.extra_options)
+        view = _StreamView(image, form, options, target)
+        for update in compare_iter(image, form.codecs, quality=form.quality, target=target, options=options,
+                                   metric_ids=form.metric_ids or (), progress=lambda f, t: progress(f, desc=t)):
+            yield view.outputs(update)
+    except ImgcrError as exc:
+        yield (*[gr.update()] * 2, f"**Could not compare:** {exc}", *[gr.update()] * 7)
+        raise
+
+
+class _StreamView:
+    """The tab's outputs for each update of a streamed comparison; files and the slider pair written once."""
+
+    def __init__(self, image, form: CompareForm, options: dict, target: Target | None):
+        self.image, self.form, self.options, self.target = image, form, options, target
+        self.folder = output_folder()
+        self.stem = Path(image.name).stem or "image"
+        # the original goes out as its own PNG file: the same array sent to two components at once is written to
+        # one cache path twice, and a browser can read it half-written
+        self.original = self.folder / "original.png"
+        Image.fromarray(image.pixels).save(self.original, compress_level=1)
+        self.files: dict[str, str] = {}
+        self.slider: tuple | None = None
+
+    def outputs(self, update: list[CodecResult | None]) -> tuple:
+        image, labels = self.image, {c: REGISTRY[c].label if c in REGISTRY else c for c in self.form.codecs}
+        landed = [r for r in update if r is not None]
+        done = [r for r in landed if r.ok]
+        for r in done:
+            if r.codec not in self.files:
+                self.files[r.codec] = str(r.write(self.folder, self.stem))
+        names = [ORIGINAL] + [r.label for r in done]
+        state: dict[str, Any] = {
+            "ref": image.pixels, "images": {ORIGINAL: image.pixels, **{r.label: r.decoded for r in done}},
+            "captions": {ORIGINAL: [f"Original {image.width}×{image.height}"], **{r.label: captions(r) for r in done}},
+            "stem": self.stem, "name": image.name, "codecs": {r.label: r.codec for r in done},
+            "settings": {"mode": self.form.mode, "metrics": list(self.form.metric_ids or ()), "options": self.options}}
+        right = names[1] if len(names) > 1 else ORIGINAL
+        new_pair = self.slider is None and right != ORIGINAL
+        if new_pair or self.slider is None:
+            self.slider = (str(self.original), png_files(state["images"][right])[0])
+        waiting = [labels[c] for c, r in zip(self.form.codecs, update, strict=True) if r is None]
+        full = results_table(landed, waiting)
+        pending = sum(1 for r in landed if r.pending)
+        status = _status(image, landed, self.target, len(waiting), pending)
+        return (str(self.original), full, status, self.slider if new_pair or not waiting else gr.update(),
+                gr.update(choices=names, value=ORIGINAL), gr.update(choices=names, value=right),
+                list(self.files.values()), charts(landed), summary_table(full, self.target is not None), state)
 
 
 def charts(results: list[CodecResult]):
@@ -178,14 +218,19 @@ def charts(results: list[CodecResult]):
     return compare_bars(done) if done else None
 
 
-def _status(image, results, target) -> str:
+def _status(image, results, target, waiting: int = 0, pending: int = 0) -> str:
     lines = [f"**{image.name}**: {image.width}×{image.height} px ({image.source_format or 'array'}, {image.source_mode})"]
+    if waiting or pending:
+        lines.append(f"Working: {waiting} codec(s) still encoding, {pending} row(s) waiting for MS-SSIM / LPIPS "
+                     f"({PENDING} in the table)." if waiting else
+                     f"Every codec is in; {pending} row(s) waiting for MS-SSIM / LPIPS ({PENDING} in the table).")
     lines += [f"- {note}" for note in image.notes]
     if target is not None:
         lines.append(f"Target: {target.label()} — each codec's quality knob was bisected; 'met' means within 3%.")
     for r in results:
         if not r.ok:
             lines.append(f"- {r.label}: {'unavailable' if not r.available else 'failed'} — {r.error}")
+    lines.append("Timings: one run each, while the other codecs ran on the other cores.")
     if any(r.cached for r in results):
         lines.append("Some results came from the cache (same image, codec and settings); their timings are from the first run.")
     return "\n\n".join(lines)  # one paragraph or list item per line, never run together
@@ -227,7 +272,7 @@ def _controls() -> SimpleNamespace:
 def _results() -> SimpleNamespace:
     """The right column: status, tables, bars, the slider and its view controls, zoom, figure, files."""
     status = gr.Markdown(elem_id="status")
-    summary = gr.Dataframe(headers=SUMMARY_COLUMNS, label="Results (timings: median of up to 3 runs)",
+    summary = gr.Dataframe(headers=SUMMARY_COLUMNS, label="Results (timings: one run each)",
                            interactive=False, elem_id="summary", pinned_columns=1, max_height=420)
     with gr.Accordion("All columns: MS-SSIM, target search, encoder settings", open=False, elem_id="all-columns"):
         table = gr.Dataframe(headers=COLUMNS, label="All results", interactive=False, elem_id="results",
@@ -295,5 +340,6 @@ def _wire(demo: gr.Blocks | None, c: SimpleNamespace, o: SimpleNamespace) -> Non
 def first_visit(progress=gr.Progress()):
     """The comparison a first visitor sees: the first sample, the default codecs, the same setting."""
     available = [c for c in DEFAULT_CODECS if REGISTRY[c].available]
-    return run_compare(None, sample_names()[0], progress, available, next(iter(MODES)), 75, None, ["psnr", "ssim"], "")
+    yield from run_compare(None, sample_names()[0], progress, available, next(iter(MODES)), 75, None,
+                           list(metrics.DEFAULT_METRICS), "")
 
