@@ -37,6 +37,19 @@ def test_compare_endpoint_end_to_end(client, tmp_path, photo):
         assert im.format == "PNG" and im.tobytes() == Image.fromarray(photo).tobytes()
 
 
+def test_compare_streams_rows_as_they_land(client):
+    """A submit on /compare sees several updates: rows first (pending metrics marked), the complete table last."""
+    job = client.submit(None, "coffee (600x400, CC0)", ["jpeg", "png", "webp", "avif", "jpegxl"], SAME, 57, 30,
+                        ["psnr", "ssim", "ms_ssim"], "", api_name="/compare")
+    final = job.result()
+    updates = job.outputs()
+    assert len(updates) >= 2 and updates[-1][1]["data"] == final[1]["data"]
+    first = updates[0][1]["data"]
+    assert any("…" in [str(c) for c in row] or "encoding…" in [str(c) for c in row] for row in first)
+    assert not any("…" in str(c) for row in final[1]["data"] for c in row)
+    assert "Working" in updates[0][2] and "Working" not in final[2]
+
+
 @pytest.mark.parametrize("content, needle", [
     (b"this is not an image", "text file"),
     (b'<svg xmlns="http://www.w3.org/2000/svg"/>', "SVG"),

@@ -67,7 +67,7 @@ def summary_table(full: pd.DataFrame, targeted: bool) -> pd.DataFrame:
     """The default column set of the results (the full table keeps every column); 'Target' when a target was set."""
     out = full[["Codec", "Bytes", "bpp", "Ratio", "PSNR dB", "SSIM", "LPIPS", "Encode ms", "Decode ms"]].copy()
     out.columns = SUMMARY_COLUMNS
-    out["SSIM"] = [rounded(v, 4) for v in out["SSIM"]]  # None where not measured
+    out["SSIM"] = [v if isinstance(v, str) else rounded(v, 4) for v in out["SSIM"]]  # None where not measured
     if targeted:
         out["Target"] = full["Target"]
     errors = full["Target"].where(full["Bytes"].isna(), "")
@@ -132,7 +132,7 @@ def results_table(results: list[CodecResult], waiting: Sequence[str] = ()) -> pd
             _cell(r, "ssim", 5), _cell(r, "ms_ssim", 5), _cell(r, "lpips", 4), rounded(r.encode_ms, 1),
             rounded(r.decode_ms, 1), _target_text(r), _settings_text(r),
         ])
-    rows += [[label, *([None] * 9), "encoding…", ""] for label in waiting]
+    rows += [[label, "encoding…", *([None] * 10)] for label in waiting]  # the same columns as every other update
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -317,9 +317,9 @@ def _wire(demo: gr.Blocks | None, c: SimpleNamespace, o: SimpleNamespace) -> Non
     outputs = [o.original, o.table, o.status, o.slider, o.left, o.right, o.files, o.bars, o.summary, state]
     first = []
     if demo is not None and c.samples:  # the page is never empty: a default comparison (cached after the first visitor)
-        first.append(demo.load(first_visit, None, outputs, api_visibility="private"))
+        first.append(demo.load(first_visit, None, outputs, api_visibility="private", show_progress_on=[o.status]))
     cleared = clear_on(c.run, [o.table, o.summary, o.slider, o.bars, o.files, o.zoomed], o.status)
-    cleared.then(run_compare, [c.upload, c.sample, *c.form], outputs,
+    cleared.then(run_compare, [c.upload, c.sample, *c.form], outputs, show_progress_on=[o.status],
                  api_name="compare", cancels=first)  # a user's own comparison wins over a late default one
     link_upload_and_sample(c.upload, c.sample)
     c.run.click(None, js="() => { const s = document.getElementById('status'); if (s) s.scrollIntoView({block: 'start'}); }")

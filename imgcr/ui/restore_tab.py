@@ -277,7 +277,7 @@ def _wire(c: SimpleNamespace, o: SimpleNamespace) -> None:
     estimate_in = [c.upload, c.sample, c.models, c.crop, c.size, c.chain, c.ensemble]
     clear_on(c.run, [o.s1, o.s2, o.gallery, o.table, o.files], o.status).then(
         run_restore_ui, [c.upload, c.sample, *c.form],
-        [o.s1, o.s2, o.gallery, o.table, o.status, o.shown, o.files, state], api_name="restore",
+        [o.s1, o.s2, o.gallery, o.table, o.status, o.shown, o.files, state], api_name="restore", show_progress_on=[o.status],
         concurrency_id="models", concurrency_limit=devices.model_concurrency()  # one shared limit for model runs
     ).then(update_estimate, estimate_in, c.estimate, api_visibility="private")
     o.shown.change(show_model, [state, o.shown], [o.s1, o.s2], api_visibility="private")
