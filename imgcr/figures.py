@@ -8,6 +8,8 @@ what the codec produced.
 
 from __future__ import annotations
 
+import functools
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -31,11 +33,41 @@ def metric_lines(m: dict, lossless: bool = False) -> list[str]:
     return lines
 
 
+# fonts with the captions' symbols (×, σ, Δ, ∞): Pillow's own default (Aileron) draws them as empty boxes.
+# DejaVu Sans is Debian's fonts-dejavu-core (a Space installs it from packages.txt); IMGCR_FONT overrides.
+FONT_CANDIDATES = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/TTF/DejaVuSans.ttf",
+                   "/usr/share/fonts/dejavu/DejaVuSans.ttf", "/Library/Fonts/Arial Unicode.ttf", "C:/Windows/Fonts/arial.ttf")
+ASCII = {"×": "x", "σ": "sigma ", "Δ": "d", "∞": "inf", "–": "-", "—": "-", "≈": "~", "…": "..."}
+
+
+@functools.lru_cache(maxsize=8)
 def _font(px: int):
+    for path in filter(None, (os.environ.get("IMGCR_FONT"), *FONT_CANDIDATES)):
+        if Path(path).is_file():
+            try:
+                return ImageFont.truetype(path, px)
+            except OSError:
+                continue
     try:
         return ImageFont.load_default(size=px)
     except TypeError:  # Pillow without FreeType
         return ImageFont.load_default()
+
+
+@functools.lru_cache(maxsize=64)
+def has_glyph(font, ch: str) -> bool:
+    """Whether ``font`` draws ``ch`` as itself rather than its missing-glyph box."""
+    def mask(c: str) -> bytes:
+        im = Image.new("L", (4 * FONT_PX, 2 * FONT_PX))
+        ImageDraw.Draw(im).text((2, 2), c, fill=255, font=font)
+        return im.tobytes()
+
+    return mask(ch) != mask("\uffff")
+
+
+def drawable(text: str, font) -> str:
+    """``text`` with the symbols ``font`` lacks spelled in ASCII (a fallback font never draws a box)."""
+    return "".join(ASCII.get(c, c) if c in ASCII and not has_glyph(font, c) else c for c in text)
 
 
 def labelled_crops(panels: Sequence[tuple[np.ndarray, Sequence[str]]], cx: float, cy: float, size: int) -> Image.Image:
@@ -53,7 +85,7 @@ def labelled_crops(panels: Sequence[tuple[np.ndarray, Sequence[str]]], cx: float
     font = _font(FONT_PX)
     probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
     # a column is as wide as its crop or its longest caption line, whichever is wider: captions are never cut
-    col = max([sw, *(int(np.ceil(probe.textlength(t, font=font))) for _, lines in panels for t in lines)])
+    col = max([sw, *(int(np.ceil(probe.textlength(drawable(t, font), font=font))) for _, lines in panels for t in lines)])
     line_h = FONT_PX + 4
     caption_h = max(len(lines) for _, lines in panels) * line_h + 8
     sheet = Image.new("RGB", (len(panels) * col + (len(panels) + 1) * GAP, sh + caption_h + 2 * GAP), "white")
@@ -62,7 +94,7 @@ def labelled_crops(panels: Sequence[tuple[np.ndarray, Sequence[str]]], cx: float
         x = GAP + i * (col + GAP)
         sheet.paste(Image.fromarray(np.ascontiguousarray(img[top : top + sh, left : left + sw])), (x, GAP))
         for j, text in enumerate(lines):
-            draw.text((x, GAP + sh + 6 + j * line_h), text, fill="black", font=font)
+            draw.text((x, GAP + sh + 6 + j * line_h), drawable(text, font), fill="black", font=font)
     return sheet
 
 

@@ -83,3 +83,22 @@ def test_bar_charts_use_the_nearest_measured_setting():
     table = plots.at_setting(recs, 75)
     assert table["jpeg"]["bytes"] == 60_000 and table["png"]["bytes"] == 500_000  # 60 is nearest to 75 (tie -> lower)
     assert plots.at_setting(recs, 80)["jpeg"]["bytes"] == 90_000
+
+
+def test_captions_draw_their_symbols_never_a_missing_glyph_box(monkeypatch):
+    """'512×512' and 'σ' in a figure: drawn with a font that has them, else spelled in ASCII (never a box)."""
+    from imgcr import figures
+
+    font = figures._font(figures.FONT_PX)
+    if figures.has_glyph(font, "×"):
+        assert figures.drawable("512×512, σ=25", font) == "512×512, σ=25"
+    monkeypatch.setattr(figures, "FONT_CANDIDATES", ())
+    monkeypatch.delenv("IMGCR_FONT", raising=False)
+    figures._font.cache_clear()
+    try:
+        fallback = figures._font(figures.FONT_PX)
+        text = figures.drawable("Original 512×512, σ=25", fallback)
+        assert all(figures.has_glyph(fallback, c) for c in text if not c.isspace())
+        assert "512x512" in text
+    finally:
+        figures._font.cache_clear()
