@@ -40,9 +40,10 @@ def test_the_ensemble_averages_what_each_transform_gives_back():
         return t + np.arange(t.shape[1])[None, :, None]
 
     out = _ensembled(infer)(None, x, None, 1, None, fractions.append)
-    expected = np.mean([_dihedral(_dihedral(x, k) + np.arange(_dihedral(x, k).shape[1])[None, :, None], k,
-                                  inverse=True) for k in range(8)], axis=0)
-    assert len(calls) == 8 and {(6, 9, 3), (9, 6, 3)} == set(calls)
+    padded = np.pad(x, ((0, 2), (0, 7), (0, 0)), mode="edge")  # to a multiple of 8: JPEG's grid stays in place
+    expected = np.mean([_dihedral(_dihedral(padded, k) + np.arange(_dihedral(padded, k).shape[1])[None, :, None], k,
+                                  inverse=True) for k in range(8)], axis=0)[:6, :9]
+    assert len(calls) == 8 and {(8, 16, 3), (16, 8, 3)} == set(calls) and out.shape == x.shape
     assert np.allclose(out, expected)
     assert not np.allclose(out, x + np.arange(9)[None, :, None])  # not just the plain run
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
@@ -84,3 +85,16 @@ def test_estimate_counts_eight_runs():
     once = costs.estimate(["dncnn3", "jpeg-unet-color"], 512, 384, "jpeg:10").seconds
     assert once > 0 and costs.estimate(["dncnn3", "jpeg-unet-color"], 512, 384, "jpeg:10", True).seconds == pytest.approx(8 * once)
     assert "Estimated CPU time" in update_estimate(None, sample_names()[0], ["dncnn3"], True, 256, "jpeg:10", True)
+
+
+def test_the_ensemble_helps_on_a_jpeg_whose_sides_are_not_multiples_of_8(photo):
+    """A flip of a 203x261 JPEG moves its 8x8 grid: before the ensemble padded to the grid it lost to the plain run
+    here (31.72 vs 31.75 dB on this crop); now it gains."""
+    from imgcr.pairs import RestoreProtocol
+
+    image = from_array(np.ascontiguousarray(photo[:203, :261]), "odd")
+    plain = run_restore(image, ["jpeg-unet-color"], RestoreProtocol("jpeg:20"), cache=ResultCache(), metric_ids=("psnr",))
+    x8 = run_restore(image, ["jpeg-unet-color"], RestoreProtocol("jpeg:20", ensemble=True), cache=ResultCache(),
+                     metric_ids=("psnr",))
+    assert x8.runs[0].pixels.shape == plain.runs[0].pixels.shape == (203, 261, 3)
+    assert x8.runs[0].metrics["psnr"] > plain.runs[0].metrics["psnr"] + 0.03
