@@ -7,10 +7,10 @@ back the step that computes its slow metrics, so a comparison can show every row
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -20,11 +20,8 @@ from imgcr.codecs import get_codec
 from imgcr.errors import CodecError, CodecUnavailableError
 from imgcr.images import LoadedImage
 from imgcr.numbers import rounded
-from imgcr.search import search
+from imgcr.search import Target, search
 from imgcr.timing import timed
-
-if TYPE_CHECKING:
-    from imgcr.pipeline import CompareSettings
 
 DEFAULT_QUALITY = 75
 
@@ -93,6 +90,31 @@ class CodecResult:
         path.write_bytes(self.data)
         self.file = str(path)
         return path
+
+
+@dataclass(frozen=True)
+class CompareSettings:
+    """What a comparison measures.
+
+    Attributes:
+        quality: the common 0-100 scale (default 75); ignored by lossless settings.
+        target: equal-size or equal-quality mode; the codec's knob is searched.
+        options: per-codec option overrides, e.g. ``{"jpeg": {"subsampling": "4:4:4"}}``.
+        metric_ids: metrics to compute against the original.
+        repeats: encode/decode timing runs (median reported); an interactive comparison times one run.
+    """
+
+    quality: float | None = None
+    target: Target | None = None
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    metric_ids: tuple[str, ...] = metrics.DEFAULT_METRICS
+    repeats: int = 1
+
+    @classmethod
+    def of(cls, quality: float | None = None, target: Target | None = None,
+           options: dict[str, dict[str, Any]] | None = None, metric_ids: Sequence[str] = metrics.DEFAULT_METRICS,
+           repeats: int = 1) -> CompareSettings:
+        return cls(quality, target, dict(options or {}), tuple(metric_ids), repeats)
 
 
 class Run:

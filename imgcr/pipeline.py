@@ -12,43 +12,16 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
 from typing import Any
 
 from imgcr import codec_run, config, metrics
 from imgcr.cache import ResultCache, default_cache
-from imgcr.codec_run import CodecResult
+from imgcr.codec_run import CodecResult, CompareSettings
 from imgcr.codecs import DEFAULT_CODECS, get_codec
 from imgcr.images import LoadedImage
-from imgcr.search import Target
 
 Progress = Callable[[float, str], None]
 __all__ = ["CodecResult", "CompareSettings", "compare", "compare_iter"]
-
-
-@dataclass(frozen=True)
-class CompareSettings:
-    """What a comparison measures.
-
-    Attributes:
-        quality: the common 0-100 scale (default 75); ignored by lossless settings.
-        target: equal-size or equal-quality mode; the codec's knob is searched.
-        options: per-codec option overrides, e.g. ``{"jpeg": {"subsampling": "4:4:4"}}``.
-        metric_ids: metrics to compute against the original.
-        repeats: encode/decode timing runs (median reported); an interactive comparison times one run.
-    """
-
-    quality: float | None = None
-    target: Target | None = None
-    options: dict[str, dict[str, Any]] = field(default_factory=dict)
-    metric_ids: tuple[str, ...] = metrics.DEFAULT_METRICS
-    repeats: int = 1
-
-    @classmethod
-    def of(cls, quality: float | None = None, target: Target | None = None,
-           options: dict[str, dict[str, Any]] | None = None, metric_ids: Sequence[str] = metrics.DEFAULT_METRICS,
-           repeats: int = 1) -> CompareSettings:
-        return cls(quality, target, dict(options or {}), tuple(metric_ids), repeats)
 
 
 def compare(

@@ -52,6 +52,9 @@ def test_bad_upload_shows_a_message(page, tmp_path):
     upload(page, "#upload", bad)
     page.click("#run")
     page.wait_for_selector("text=this is a text file, not an image", timeout=60_000)
+    page.wait_for_timeout(12_000)  # the toast goes after ~10 s; the reason stays in the status line
+    status = page.inner_text("#status")
+    assert "this is a text file, not an image" in status and "Working" not in status
 
 
 def test_benchmark_tab_draws_curves_and_bd_table(page):

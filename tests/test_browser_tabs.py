@@ -121,7 +121,12 @@ def test_restore_tab(browser, app_server, tmp_path, weights_dir, photo):
     src = tmp_path / "mine.png"
     Image.fromarray(photo[:160, :200]).save(src)
     upload(pg, "#restore-upload", src)  # the shared server may still be busy with the previous test on 2 cores
+    button = pg.locator("#restore-run").bounding_box()
+    assert button is not None and button["y"] + button["height"] <= 900  # the run button is on the first screen
     pg.click("#restore-run")
+    pg.wait_for_selector("#restore-status >> text=Working", timeout=2_000)  # the click shows at once...
+    status = pg.locator("#restore-status").bounding_box()
+    assert status is not None and 0 <= status["y"] < 900  # ...where the user is looking
     wait_text(pg, "#restore-table", "DnCNN-3")
     text = pg.inner_text("#restore-table")
     assert "degraded (jpeg:10)" in text and re.search(r"DnCNN-3[^\n]*\s\+?\d+\.\d+", text)
@@ -133,6 +138,16 @@ def test_restore_tab(browser, app_server, tmp_path, weights_dir, photo):
     pg.evaluate("window.scrollTo(0, 0)")
     pg.screenshot(path=str(shots(tmp_path) / "tab_restore.png"))
     assert not errors, errors
+    pg.close()
+    bad = tmp_path / "notes.txt"
+    bad.write_text("not an image")
+    pg, errors = open_page(browser, app_server)
+    pg.get_by_role("tab", name="Restore").click()
+    upload(pg, "#restore-upload", bad)
+    pg.click("#restore-run")
+    wait_text(pg, "#restore-status", "text file, not an image", timeout=60_000)  # the reason stays in the status line
+    pg.wait_for_timeout(12_000)  # after the toast has gone
+    assert "text file, not an image" in pg.inner_text("#restore-status") and "Working" not in pg.inner_text("#restore-status")
     pg.close()
 
 

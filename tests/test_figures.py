@@ -64,7 +64,7 @@ def test_restore_tab_saves_a_figure(tmp_path, photo):
 
     src = tmp_path / "noisy.png"
     Image.fromarray(photo[:96, :128]).save(src)
-    state = run_restore_ui(str(src), None, lambda *a, **k: None, "noise:25", 0, ["nlmeans"], 0, "auto", False, 50, 50, 128)[-1]
+    state = last(run_restore_ui(str(src), None, lambda *a, **k: None, "noise:25", 0, ["nlmeans"], 0, "auto", False, 50, 50, 128))[-1]
     sheet = np.asarray(Image.open(save_figure(state, 0, 0, 64)))
     g = figures.GAP
     n_lines = max(len(c) for c in state["captions"].values())  # name, PSNR/SSIM, and LPIPS when its weights are here

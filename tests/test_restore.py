@@ -18,6 +18,7 @@ from imgcr.errors import ImgcrError
 from imgcr.images import from_array, is_gray
 from imgcr.metrics import psnr
 from imgcr.restoration import run_restore
+from tests.conftest import last
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.weights
@@ -141,8 +142,8 @@ def test_restore_tab_handler(weights_dir):
     from imgcr.ui.restore_models import update_estimate
     from imgcr.ui.restore_tab import COLUMNS, run_restore_ui, show_model
 
-    out = run_restore_ui(None, sample_names()[0], lambda *a, **k: None, "noise:25", 0, ["ffdnet-color", "nlmeans"], 0, "auto", True, 40, 40,
-                         128)
+    out = last(run_restore_ui(None, sample_names()[0], lambda *a, **k: None, "noise:25", 0, ["ffdnet-color", "nlmeans"], 0, "auto", True, 40, 40,
+                         128))
     s1, s2, gallery, table, status, choice, files, state = out
     assert list(table.columns) == COLUMNS and len(table) == 3
     shown = [np.asarray(Image.open(p)) for p in s1]  # image outputs are PNG files of their own
@@ -151,7 +152,7 @@ def test_restore_tab_handler(weights_dir):
     assert np.array_equal(np.asarray(Image.open(show_model(state, "nlmeans")[0][1])), state["restored"]["nlmeans"])
     assert "Estimated CPU time" in update_estimate(None, sample_names()[0], ["dncnn3"], False, 256)
     with pytest.raises(gr.Error, match="at least one model"):
-        run_restore_ui(None, sample_names()[0], lambda *a, **k: None, "noise:25", 0, [], 0, "auto", False, 0, 0, 128)
+        last(run_restore_ui(None, sample_names()[0], lambda *a, **k: None, "noise:25", 0, [], 0, "auto", False, 0, 0, 128))
 
 
 @pytest.mark.server
@@ -195,8 +196,8 @@ def test_super_resolution_gains_are_measured_against_the_bicubic_upscale(photo):
     assert rep.baseline_label == "bicubic upscale x2" and rep.baseline_metrics["psnr"] > 20  # ...its upscale has
     by = {r.model: r for r in rep.runs}
     assert by["bicubic"].metrics["psnr"] == pytest.approx(rep.baseline_metrics["psnr"], abs=1e-9)
-    _, _, _, table, status, *_ = run_restore_ui(None, sample_names()[0], lambda *a, **k: None, "down:2", 0, ["lanczos"], 0, "auto", True,
-                                                50, 50, 128)
+    _, _, _, table, status, *_ = last(run_restore_ui(None, sample_names()[0], lambda *a, **k: None, "down:2", 0, ["lanczos"], 0, "auto", True,
+                                                50, 50, 128))
     assert table.loc[1, "Result"].startswith("bicubic upscale x2") and table.loc[1, "PSNR dB"] > 20
     assert table.loc[2, "ΔPSNR"] is not None and not np.isnan(table.loc[2, "ΔPSNR"])
     assert "measured against its bicubic upscale" in status
@@ -248,6 +249,44 @@ def test_cli_and_restore_tab_offer_the_same_models_and_deltas(tmp_path, photo, m
     cli = subprocess.run([sys.executable, "-m", "imgcr", "restore", str(src), "--model", "nlmeans", "--degrade", "noise:25",
                           "--metrics", "psnr,ssim", "--json"], capture_output=True, text=True, env=env, check=True)
     doc = json.loads(cli.stdout)
-    table = run_restore_ui(str(src), None, lambda *a, **k: None, "noise:25", 0, ["nlmeans"], 0, "auto", False, 50, 50, 128)[3]
+    table = last(run_restore_ui(str(src), None, lambda *a, **k: None, "noise:25", 0, ["nlmeans"], 0, "auto", False, 50, 50, 128))[3]
     assert table.loc[1, "ΔPSNR"] == pytest.approx(doc["deltas"]["psnr"], abs=0.005)
     assert table.loc[1, "ΔSSIM"] == pytest.approx(doc["deltas"]["ssim"], abs=5e-5)
+
+
+def test_estimates_give_a_range_that_counts_first_loads(photo):
+    from imgcr.models.cost import LOAD_S, SPREAD, CostModel
+    from imgcr.models.loader import POOL
+    from imgcr.samples import sample_names
+    from imgcr.ui.restore_models import update_estimate
+
+    POOL.clear()
+    est = CostModel().estimate(["dncnn3", "bicubic"], 512, 512, "jpeg:10")
+    assert est.loads == 1 and est.high == pytest.approx(est.seconds * SPREAD + LOAD_S)  # bicubic loads nothing
+    text = update_estimate(None, sample_names()[0], ["dncnn3"], False, 256)
+    assert " to " in text and "load first" in text
+
+
+def test_study_models_say_what_they_are_for_and_come_last():
+    from imgcr.models import MODELS
+    from imgcr.ui.restore_models import model_choice
+
+    studies = [m for m in MODELS if m.study]
+    assert {m.id for m in studies} == {"jpeg-ae-color", "jpeg-rescnn-color", "jpeg-unet-color-study"}
+    assert [m.study for m in MODELS] == sorted(m.study for m in MODELS)  # after every tool
+    label = model_choice("jpeg-unet-color-study")[0]
+    assert label.startswith("Study only") and "jpeg-unet-color is the trained one" in label
+
+
+def test_a_restore_error_stays_in_the_status_line(tmp_path):
+    import gradio as gr
+
+    from imgcr.ui.restore_tab import run_restore_ui
+
+    bad = tmp_path / "notes.txt"
+    bad.write_text("not an image")
+    updates = run_restore_ui(str(bad), None, lambda *a, **k: None, "jpeg:10", 0, ["bicubic"], 0, "auto", False, 50, 50, 128)
+    first = next(updates)
+    assert "Could not restore" in first[4] and "text file" in first[4]
+    with pytest.raises(gr.Error, match="text file"):
+        next(updates)

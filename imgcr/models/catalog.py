@@ -30,6 +30,8 @@ class ModelSpec:
         heavy: slow on CPU: the Restore tab offers it on a crop, with a time estimate.
         fp16: the architecture runs correctly in half precision (used on GPU only).
         generative: GAN-trained: invents plausible texture (PSNR may fall while LPIPS improves).
+        study: one of imgcr's training-study models (docs/training.md): offered to compare training recipes and
+            budgets, not as a restorer; the Restore tab lists them last and says what each is for.
     """
 
     id: str
@@ -44,6 +46,7 @@ class ModelSpec:
     heavy: bool = False
     fp16: bool = False
     generative: bool = False
+    study: bool = False
     licence: str = ""
     source: str = ""
     notes: str = ""
@@ -68,26 +71,30 @@ def _w(id_: str, name: str, sha: str | None, url: str | None, licence: str, sour
                       source=source, size=SIZES.get(name, 0))
 
 
-def _own(id_: str, label: str, arch: str, colour: str, sha: str, notes: str) -> ModelSpec:
+def _own(id_: str, label: str, arch: str, colour: str, sha: str, notes: str, study: bool) -> ModelSpec:
     weights = WeightFile(id=id_, names=(f"{id_}.pt",), sha256=(sha,), url="", licence=MIT_IMGCR,
                          source=f"trained by imgcr; model card weights/{id_}.json")
     return ModelSpec(id_, label, "jpeg", arch, colour=colour, weights=weights, licence=MIT_IMGCR,
-                     source=f"weights/{id_}.json", notes=notes)
+                     source=f"weights/{id_}.json", notes=notes, study=study)
 
 
 MIT_IMGCR = "MIT (imgcr, trained here)"
-# id, label, architecture (imgcr.models.nets), colour handling, sha256 of weights/ID.pt, notes
-OWN: tuple[tuple[str, str, str, str, str, str], ...] = (
+# id, label, architecture (imgcr.models.nets), colour handling, sha256 of weights/ID.pt, notes, study model
+OWN: tuple[tuple[str, str, str, str, str, str, bool], ...] = (
     ("jpeg-unet-color", "imgcr U-Net (colour JPEG artifact removal, q10-50)", "imgcr-UNet", "rgb",
-     "4ea3966f4230a3b12570957c106cf6f460ba7dd65787b1464e3281af97a011d5", "blind to quality 10-50; trained on CPU here, see its card"),
+     "4ea3966f4230a3b12570957c106cf6f460ba7dd65787b1464e3281af97a011d5", "blind to quality 10-50; trained on CPU here, see its card", False),
     ("jpeg-unet-gray", "imgcr U-Net gray (JPEG artifact removal, on Y)", "imgcr-UNet", "y",
-     "833d7fcb35596edd7582cd0c6a45b6e4d274a30e4ec1e01edfb52a2d3b878ecb", "trained on train400_gray, q10-40; run on Y, chroma kept"),
+     "833d7fcb35596edd7582cd0c6a45b6e4d274a30e4ec1e01edfb52a2d3b878ecb", "trained on train400_gray, q10-40; run on Y, chroma kept", False),
     ("jpeg-ae-color", "imgcr study (a): simple conv autoencoder (colour JPEG)", "imgcr-ConvAE", "rgb",
-     "32e4c8acce6c64e868f0bf9e70ede2ccb4e887ee8b01233837353205408f77f4", "the seed's simple autoencoder; a lesson, not a tool: it blurs"),
+     "32e4c8acce6c64e868f0bf9e70ede2ccb4e887ee8b01233837353205408f77f4",
+     "the seed's simple autoencoder after the study's time budget; a lesson, not a tool: it blurs", True),
     ("jpeg-rescnn-color", "imgcr study (b): plain residual CNN (colour JPEG)", "imgcr-ResCNN", "rgb",
-     "2257ecc6e5ef85de5253ffa90695d21c6d1d498f6cff25cd5df8092b8a113335", "DnCNN-like, trained for the study's short time budget"),
+     "2257ecc6e5ef85de5253ffa90695d21c6d1d498f6cff25cd5df8092b8a113335",
+     "DnCNN-like, after the study's short time budget: a small gain; for restoring, use the U-Net", True),
     ("jpeg-unet-color-study", "imgcr study (c): U-Net (colour JPEG)", "imgcr-UNet", "rgb",
-     "05cd7d5f1f7752c7e3529bd58328d8fe8b2c3f4eee165073e48931238d6bd27c", "the U-Net trained for the study's short time budget"),
+     "05cd7d5f1f7752c7e3529bd58328d8fe8b2c3f4eee165073e48931238d6bd27c",
+     "the U-Net after the study's short time budget: it changes an image very little; jpeg-unet-color is the trained one",
+     True),
 )
 
 MIT_KAIR = "MIT (KAIR)"
@@ -192,12 +199,14 @@ MODELS: tuple[ModelSpec, ...] = (
                          "KAIR release"),
               licence=MIT_KAIR, source="https://github.com/cszn/DPIR"),
     # --- imgcr's own networks, trained here (`python -m imgcr train`; recipe, data and curves in weights/ID.json)
-    *(_own(id_, label, arch, colour, sha, notes) for id_, label, arch, colour, sha, notes in OWN),
+    *(_own(*row) for row in OWN if not row[-1]),
     # --- classical baselines (no weights)
     ModelSpec("bicubic", "Bicubic upscaling (Pillow)", "sr", "bicubic", scale=0, licence="-", source="Pillow"),
     ModelSpec("lanczos", "Lanczos upscaling (Pillow)", "sr", "lanczos", scale=0, licence="-", source="Pillow"),
     ModelSpec("nlmeans", "Non-local means (scikit-image)", "denoise", "nlmeans", needs_sigma=True, licence="-",
               source="skimage.restoration.denoise_nl_means", notes="h = 0.8 σ, patch 5, distance 6, fast mode"),
+    # --- imgcr's training study (docs/training.md): listed last, each says what it is for
+    *(_own(*row) for row in OWN if row[-1]),
 )
 
 CATALOG: dict[str, ModelSpec] = {m.id: m for m in MODELS}

@@ -34,10 +34,20 @@ def chain_factor(chain: str | None) -> int:
         return 1
 
 
+LOAD_S = 3.0  # reading and preparing a model's weights the first time (planning figure; DnCNN 1-2 s, U-Net ~3 s)
+SPREAD = 1.4  # a first run on a busy machine takes up to this much longer than the rate says (seen: 7.4 s for 4 s)
+
+
 @dataclass(frozen=True)
 class Estimate:
-    seconds: float
+    seconds: float  # the models' own time at their rates
     measured: bool  # every model's rate was measured by this process (else some come from the benchmarks)
+    loads: int = 0  # models not loaded yet: each adds its loading time the first time
+
+    @property
+    def high(self) -> float:
+        """The range's upper end: the spread of real runs, plus the first loads."""
+        return self.seconds * SPREAD + self.loads * LOAD_S
 
 
 class CostModel:
@@ -74,7 +84,17 @@ class CostModel:
         total = sum(input_pixels(m, width, height, factor) / 1e6 * self.rate(m) * runs for m in model_ids)
         with self._lock:
             measured = all(m in self._measured for m in model_ids)
-        return Estimate(total, measured)
+        return Estimate(total, measured, sum(1 for m in model_ids if not _loaded(m)))
+
+
+def _loaded(model_id: str) -> bool:
+    """Whether the model is in the shared pool already (a classical method needs no loading)."""
+    spec = get_model(model_id)
+    if spec.weights is None:
+        return True
+    from imgcr.models.loader import POOL
+
+    return POOL.holds(model_id)
 
 
 COSTS = CostModel()

@@ -129,6 +129,11 @@ class ModelPool:
                 self._models.pop(key)
                 _free_gpu_cache(key[1])
 
+    def holds(self, model_id: str) -> bool:
+        """Whether ``model_id`` is loaded (on any device)."""
+        with self._lock:
+            return any(key[0] == model_id for key in self._models)
+
     def clear(self) -> None:
         with self._lock:
             for key in [k for k in self._models if k not in self._leases]:

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
 
 import gradio as gr
-import pandas as pd
-from PIL import Image
 
 from imgcr import glossary, metrics, views
 from imgcr.codecs import DEFAULT_CODECS, REGISTRY
 from imgcr.errors import ImgcrError
-from imgcr.numbers import rounded
-from imgcr.pipeline import CodecResult, compare_iter
+from imgcr.pipeline import compare_iter
 from imgcr.samples import sample_names
 from imgcr.search import Target
 from imgcr.ui.common import (
@@ -25,14 +19,12 @@ from imgcr.ui.common import (
     codec_options_box,
     link_upload_and_sample,
     load_input,
-    output_folder,
     parse_option_text,
-    png_files,
     user_errors,
 )
+from imgcr.ui.compare_results import COLUMNS, SUMMARY_COLUMNS, StreamView
 from imgcr.ui.compare_views import (
     ORIGINAL,
-    captions,
     pick_region,
     reencode_side,
     render_view,
@@ -56,26 +48,6 @@ TARGETS = {
     "psnr": ("Target PSNR (dB)", 35.0, 0.5),
     "ssim": ("Target SSIM (0-1)", 0.95, 0.005),
 }
-COLUMNS = ["Codec", "Bytes", "bpp", "Ratio", "PSNR dB", "SSIM", "MS-SSIM", "LPIPS", "Encode ms", "Decode ms", "Target", "Settings"]
-
-
-# the table shown first: what fits 1400 px and scrolls on a phone (codec pinned); the rest one click away
-SUMMARY_COLUMNS = ["Codec", "Size (bytes)", "bpp", "Ratio (:1)", "PSNR (dB)", "SSIM", "LPIPS", "Encode (ms)", "Decode (ms)"]
-
-
-def summary_table(full: pd.DataFrame, targeted: bool) -> pd.DataFrame:
-    """The default column set of the results (the full table keeps every column); 'Target' when a target was set."""
-    out = full[["Codec", "Bytes", "bpp", "Ratio", "PSNR dB", "SSIM", "LPIPS", "Encode ms", "Decode ms"]].copy()
-    out.columns = SUMMARY_COLUMNS
-    out["SSIM"] = [v if isinstance(v, str) else rounded(v, 4) for v in out["SSIM"]]  # None where not measured
-    if targeted:
-        out["Target"] = full["Target"]
-    errors = full["Target"].where(full["Bytes"].isna(), "")
-    if errors.astype(bool).any():  # unavailable or failed codecs say why, here too
-        out["Note"] = errors
-    return out
-
-
 def _target(mode: str, value: float | None) -> Target | None:
     kind = MODES.get(mode)
     if mode not in MODES:
@@ -94,46 +66,6 @@ def mode_controls(mode: str):
         return gr.update(visible=True), gr.update(visible=False)
     label, default, step = TARGETS[kind]
     return gr.update(visible=False), gr.update(visible=True, label=label, value=default, step=step)
-
-
-def _settings_text(r: CodecResult) -> str:
-    return ", ".join(f"{k}={v}" for k, v in r.params.items())
-
-
-def _target_text(r: CodecResult) -> str:
-    t = r.target
-    if not t:
-        return ""
-    if t.get("error_pct") is None:
-        return t.get("note", "")
-    mark = "met" if t["met"] else "not met"
-    text = f"{t['error_pct']:+.1f}% {mark} ({t['encodes']} encodes)"
-    return f"{text}; {t['note']}" if t.get("note") else text
-
-
-PENDING = "…"  # a metric still being computed (the table fills in as a streamed comparison goes on)
-
-
-def _cell(r: CodecResult, metric: str, nd: int) -> Any:
-    return PENDING if metric in r.pending else rounded(r.metrics.get(metric), nd)
-
-
-def results_table(results: list[CodecResult], waiting: Sequence[str] = ()) -> pd.DataFrame:
-    """One row per result; ``waiting``: labels of codecs still encoding (their rows say so)."""
-    rows: list[list[Any]] = []
-    for r in results:
-        if not r.ok:
-            why = ("unavailable: " if not r.available else "error: ") + (r.error or "")
-            rows.append([r.label, *([None] * 9), why, ""])
-            continue
-        lossless = r.lossless and r.metrics.get("psnr") is None and "psnr" not in r.pending
-        rows.append([
-            r.label, r.bytes, rounded(r.bpp, 4), rounded(r.ratio, 2), "lossless (∞)" if lossless else _cell(r, "psnr", 2),
-            _cell(r, "ssim", 5), _cell(r, "ms_ssim", 5), _cell(r, "lpips", 4), rounded(r.encode_ms, 1),
-            rounded(r.decode_ms, 1), _target_text(r), _settings_text(r),
-        ])
-    rows += [[label, "encoding…", *([None] * 10)] for label in waiting]  # the same columns as every other update
-    return pd.DataFrame(rows, columns=COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -161,79 +93,13 @@ def run_compare(upload: str | None, sample: str | None, progress=gr.Progress(), 
             raise ImgcrError("choose at least one codec")
         target = _target(form.mode, form.target_value)
         options = parse_option_text(form.extra_options)
-        view = _StreamView(image, form, options, target)
+        view = StreamView(image, form, options, target)
         for update in compare_iter(image, form.codecs, quality=form.quality, target=target, options=options,
                                    metric_ids=form.metric_ids or (), progress=lambda f, t: progress(f, desc=t)):
             yield view.outputs(update)
     except ImgcrError as exc:
         yield (*[gr.update()] * 2, f"**Could not compare:** {exc}", *[gr.update()] * 7)
         raise
-
-
-class _StreamView:
-    """The tab's outputs for each update of a streamed comparison; files and the slider pair written once."""
-
-    def __init__(self, image, form: CompareForm, options: dict, target: Target | None):
-        self.image, self.form, self.options, self.target = image, form, options, target
-        self.folder = output_folder()
-        self.stem = Path(image.name).stem or "image"
-        # the original goes out as its own PNG file: the same array sent to two components at once is written to
-        # one cache path twice, and a browser can read it half-written
-        self.original = self.folder / "original.png"
-        Image.fromarray(image.pixels).save(self.original, compress_level=1)
-        self.files: dict[str, str] = {}
-        self.slider: tuple | None = None
-
-    def outputs(self, update: list[CodecResult | None]) -> tuple:
-        image, labels = self.image, {c: REGISTRY[c].label if c in REGISTRY else c for c in self.form.codecs}
-        landed = [r for r in update if r is not None]
-        done = [r for r in landed if r.ok]
-        for r in done:
-            if r.codec not in self.files:
-                self.files[r.codec] = str(r.write(self.folder, self.stem))
-        names = [ORIGINAL] + [r.label for r in done]
-        state: dict[str, Any] = {
-            "ref": image.pixels, "images": {ORIGINAL: image.pixels, **{r.label: r.decoded for r in done}},
-            "captions": {ORIGINAL: [f"Original {image.width}×{image.height}"], **{r.label: captions(r) for r in done}},
-            "stem": self.stem, "name": image.name, "codecs": {r.label: r.codec for r in done},
-            "settings": {"mode": self.form.mode, "metrics": list(self.form.metric_ids or ()), "options": self.options}}
-        right = names[1] if len(names) > 1 else ORIGINAL
-        new_pair = self.slider is None and right != ORIGINAL
-        if new_pair or self.slider is None:
-            self.slider = (str(self.original), png_files(state["images"][right])[0])
-        waiting = [labels[c] for c, r in zip(self.form.codecs, update, strict=True) if r is None]
-        full = results_table(landed, waiting)
-        pending = sum(1 for r in landed if r.pending)
-        status = _status(image, landed, self.target, len(waiting), pending)
-        return (str(self.original), full, status, self.slider if new_pair or not waiting else gr.update(),
-                gr.update(choices=names, value=ORIGINAL), gr.update(choices=names, value=right),
-                list(self.files.values()), charts(landed), summary_table(full, self.target is not None), state)
-
-
-def charts(results: list[CodecResult]):
-    """The at-a-glance bars for the image in hand: file size and ratio, PSNR and SSIM, per codec."""
-    from imgcr.bench.plots import compare_bars
-
-    done = [r for r in results if r.ok]
-    return compare_bars(done) if done else None
-
-
-def _status(image, results, target, waiting: int = 0, pending: int = 0) -> str:
-    lines = [f"**{image.name}**: {image.width}×{image.height} px ({image.source_format or 'array'}, {image.source_mode})"]
-    if waiting or pending:
-        lines.append(f"Working: {waiting} codec(s) still encoding, {pending} row(s) waiting for MS-SSIM / LPIPS "
-                     f"({PENDING} in the table)." if waiting else
-                     f"Every codec is in; {pending} row(s) waiting for MS-SSIM / LPIPS ({PENDING} in the table).")
-    lines += [f"- {note}" for note in image.notes]
-    if target is not None:
-        lines.append(f"Target: {target.label()} — each codec's quality knob was bisected; 'met' means within 3%.")
-    for r in results:
-        if not r.ok:
-            lines.append(f"- {r.label}: {'unavailable' if not r.available else 'failed'} — {r.error}")
-    lines.append("Timings: one run each, while the other codecs ran on the other cores.")
-    if any(r.cached for r in results):
-        lines.append("Some results came from the cache (same image, codec and settings); their timings are from the first run.")
-    return "\n\n".join(lines)  # one paragraph or list item per line, never run together
 
 
 def build(demo: gr.Blocks | None = None) -> None:

@@ -22,7 +22,8 @@ def _mb(spec) -> str:
 def model_choice(model_id: str) -> tuple[str, str]:
     """The checkbox label: a model not yet here says it downloads, and how much."""
     a = availability(get_model(model_id))
-    return (a.spec.label, a.spec.id) if a.here else (f"{a.spec.label} — downloads {_mb(a.spec.weights)} on first use", a.spec.id)
+    label = f"Study only — {a.spec.label}: {a.spec.notes}" if a.spec.study else a.spec.label
+    return (label, a.spec.id) if a.here else (f"{label} — downloads {_mb(a.spec.weights)} on first use", a.spec.id)
 
 
 def download_choice(m) -> tuple[str, str]:
@@ -61,8 +62,9 @@ def update_estimate(upload, sample, model_ids, crop, size, chain=None, ensemble=
     est = COSTS.estimate(list(model_ids), w, h, chain, bool(ensemble))
     heavy = [m for m in model_ids if get_model(m).heavy]
     basis = "measured on this server" if est.measured else "from the benchmarks"
-    text = (f"Estimated CPU time for {w}×{h}: about {_duration(est.seconds)} ({basis}; loading a model adds a few "
-            "seconds the first time; a GPU, when present, is much faster).")
+    loads = f"; {est.loads} model(s) load first" if est.loads else ""
+    text = (f"Estimated CPU time for {w}×{h}: {_duration(est.seconds)} to {_duration(est.high)} ({basis}{loads}; "
+            "a GPU, when present, is much faster).")
     if heavy and not crop:
         text += f" {', '.join(heavy)} {'is' if len(heavy) == 1 else 'are'} heavy on CPU: consider 'Run on a crop'."
     return text

@@ -18,6 +18,7 @@ from PIL import Image
 
 from imgcr import devices, glossary, views
 from imgcr.degrade import KINDS
+from imgcr.errors import ImgcrError
 from imgcr.figures import metric_lines
 from imgcr.images import LoadedImage, from_array
 from imgcr.models import get_model
@@ -109,17 +110,22 @@ def results_table(rep: RestoreReport) -> pd.DataFrame:
 @user_errors
 @on_gpu
 def run_restore_ui(upload, sample, progress=gr.Progress(), *settings):
-    """``settings`` are :class:`RestoreForm`'s fields in order. Returns degraded-vs-restored slider,
-    original-vs-restored slider, gallery, table, status, choices, files, state."""
+    """``settings``: :class:`RestoreForm`'s fields in order. Yields (once, when done) the two sliders, gallery,
+    table, status, choices, files and state; a user error ends it with its reason in the status line."""
     form = RestoreForm(*settings)
-    image = load_input(upload, sample)
-    if not form.model_ids:
-        raise gr.Error("choose at least one model")
-    image = form.region(image)
-    rep = run_restore(image, form.model_ids, form.protocol(), progress=lambda f, t: progress(f, desc=f"restoring: {t}"))
-    done = [r for r in rep.runs if r.pixels is not None]
-    if not done:
-        raise gr.Error("; ".join(r.error or "failed" for r in rep.runs))
+    try:
+        image = load_input(upload, sample)
+        if not form.model_ids:
+            raise ImgcrError("choose at least one model")
+        image = form.region(image)
+        rep = run_restore(image, form.model_ids, form.protocol(),
+                          progress=lambda f, t: progress(f, desc=f"restoring: {t}"))
+        done = [r for r in rep.runs if r.pixels is not None]
+        if not done:
+            raise ImgcrError("; ".join(r.error or "failed" for r in rep.runs))
+    except ImgcrError as exc:
+        yield (*[gr.update()] * 4, f"**Could not restore:** {exc}", *[gr.update()] * 3)
+        raise
     stem = Path(image.name).stem or "image"
     files, gallery = _write_files(rep, stem)
     state = {"original": rep.reference, "degraded": rep.degraded, "restored": {r.model: r.pixels for r in done},
@@ -128,7 +134,7 @@ def run_restore_ui(upload, sample, progress=gr.Progress(), *settings):
              "stem": stem}
     s1, s2 = _pairs(state, done[0].model)
     choice = gr.update(choices=[(r.label, r.model) for r in done], value=done[0].model)
-    return s1, s2, gallery, results_table(rep), _status(image, rep), choice, files, state
+    yield s1, s2, gallery, results_table(rep), _status(image, rep), choice, files, state
 
 
 def _write_files(rep: RestoreReport, stem: str) -> tuple[list[str], list[tuple[str, str]]]:
@@ -213,6 +219,8 @@ def _controls() -> SimpleNamespace:
     chain = gr.Textbox(value="jpeg:10", label="Degradation chain (" + ", ".join(f"{k}:N" for k in KINDS) + ")",
                        elem_id="restore-chain")
     seed = gr.Number(value=0, precision=0, label="Seed (noise repeats exactly)", elem_classes=[ADVANCED])
+    run = gr.Button("Degrade and restore", variant="primary", elem_id="restore-run")  # in view, above the long list
+    estimate = gr.Markdown(elem_id="restore-estimate")
     models = gr.CheckboxGroup([model_choice(m) for m in here], value=["dncnn3"] if "dncnn3" in here else ["bicubic"],
                               label="Models", elem_id="restore-models")
     sigma = gr.Slider(0, 75, value=0, step=1, label="σ for FFDNet / non-local means (0 = the chain's noise, else 25)")
@@ -225,8 +233,6 @@ def _controls() -> SimpleNamespace:
     with gr.Row():
         cx = gr.Slider(0, 100, value=50, step=1, label="Crop x %")
         cy = gr.Slider(0, 100, value=50, step=1, label="Crop y %")
-    estimate = gr.Markdown(elem_id="restore-estimate")
-    run = gr.Button("Degrade and restore", variant="primary", elem_id="restore-run")
     with gr.Accordion("More models: download (sha256-checked)", open=False, elem_classes=[ADVANCED]):
         gr.Markdown(download_list_markdown())
         dl_model = gr.Dropdown(download_choices(), value=None, label="Model to download", elem_id="restore-dl-model")
@@ -280,6 +286,8 @@ def _wire(c: SimpleNamespace, o: SimpleNamespace) -> None:
         [o.s1, o.s2, o.gallery, o.table, o.status, o.shown, o.files, state], api_name="restore", show_progress_on=[o.status],
         concurrency_id="models", concurrency_limit=devices.model_concurrency()  # one shared limit for model runs
     ).then(update_estimate, estimate_in, c.estimate, api_visibility="private")
+    c.run.click(None, js="() => { const s = document.getElementById('restore-status'); "
+                         "if (s) s.scrollIntoView({block: 'start', behavior: 'instant'}); }")
     o.shown.change(show_model, [state, o.shown], [o.s1, o.s2], api_visibility="private")
     o.save_fig.click(save_figure, [state, *o.figure], o.figure_file, api_name="restore_figure")
     for control in (c.upload, c.sample, c.models, c.crop, c.size, c.chain, c.ensemble):
