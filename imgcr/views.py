@@ -10,6 +10,24 @@ import numpy as np
 from imgcr.metrics import ssim_map
 
 VIEWS = ("Images", "Difference (amplified)", "SSIM map")
+SCREEN_SIDE = 2048  # the slider and previews of a bigger image are sent at this long side (lossless PNG)
+
+
+def screen_shape(height: int, width: int, max_side: int = SCREEN_SIDE) -> tuple[int, int]:
+    """The (height, width) an image is shown at: itself, or scaled down to ``max_side`` on its long side."""
+    scale = min(1.0, max_side / max(height, width))
+    return max(1, round(height * scale)), max(1, round(width * scale))
+
+
+def screen(img: np.ndarray, max_side: int = SCREEN_SIDE) -> np.ndarray:
+    """A view of ``img`` sized for a screen (area-averaged when it is larger): a 10-50 MP photo's slider need not
+    cross the network at full size. The zoom panel, figures and downloads keep the real pixels."""
+    h, w = screen_shape(img.shape[0], img.shape[1], max_side)
+    if (h, w) == img.shape[:2]:
+        return img
+    import cv2
+
+    return cv2.resize(img, (w, h), interpolation=cv2.INTER_AREA)
 
 
 def error_map(ref: np.ndarray, test: np.ndarray, gain: float = 8.0) -> np.ndarray:

@@ -23,9 +23,10 @@ def test_upload_compare_and_see_table_and_slider(page, tmp_path, photo):
     Image.fromarray(photo).save(path)
     upload(page, "#upload", path)
     page.click("#run")
-    page.wait_for_function(
-        "() => document.querySelector('#status').innerText.includes('dropped photo.png')"
-        " && document.querySelector('#summary').innerText.includes('JPEG XL')",
+    page.wait_for_function(  # rows land one by one, the slow metrics last: wait for the complete table
+        "() => { const s = document.querySelector('#status').innerText, t = document.querySelector('#summary').innerText;"
+        " return s.includes('dropped photo.png') && !s.includes('Working') && !s.includes('waiting for')"
+        " && t.includes('JPEG XL') && !t.includes('…'); }",
         timeout=240_000,
     )
     table = page.inner_text("#summary")

@@ -275,3 +275,23 @@ def test_each_side_of_the_slider_gets_its_own_setting():
     assert state3["captions"]["JPEG @ 90"][0] == "JPEG" and "bytes" in state3["captions"]["JPEG @ 90"][1]
     with pytest.raises(gr.Error, match="original"):
         reencode_side(state, ORIGINAL, "WebP", "left", 50, progress=no_progress)
+
+
+def test_a_big_image_is_shown_at_screen_size_and_keeps_its_pixels_for_zoom_and_downloads(tmp_path):
+    """The slider and the original go out as lossless screen-size views (the status says so); the zoom panel,
+    figures and downloads keep every pixel."""
+    from imgcr import views
+
+    rng = np.random.default_rng(3)
+    big = np.ascontiguousarray(np.repeat(np.repeat(rng.integers(0, 255, (130, 90, 3), dtype=np.uint8), 20, 0), 30, 1))
+    src = tmp_path / "big.png"
+    Image.fromarray(big).save(src, compress_level=1)  # 2700x2600
+    original, table, status, slider, left, right, files, bars, summary, state = call(upload=str(src), codecs=("jpeg",),
+                                                                                      metric_ids=("psnr",))
+    assert px(original).shape[:2] == px(slider[1]).shape[:2] == views.screen_shape(2600, 2700) == (1972, 2048)
+    assert "Shown at 2048×1972" in status
+    with Image.open(files[0]) as im:  # the real JPEG file, full size
+        assert im.format == "JPEG" and im.size == (2700, 2600)
+    assert state["images"]["JPEG"].shape == big.shape  # the zoom panel and figures crop the real pixels
+    pair = render_view(state, ORIGINAL, "JPEG", "Images", True, 50, 50, 64, 1)
+    assert px(pair[0]).shape == (64, 64, 3)

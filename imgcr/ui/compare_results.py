@@ -11,6 +11,7 @@ import gradio as gr
 import pandas as pd
 from PIL import Image
 
+from imgcr import views
 from imgcr.codecs import REGISTRY
 from imgcr.numbers import rounded
 from imgcr.pipeline import CodecResult
@@ -88,7 +89,7 @@ class StreamView:
         # the original goes out as its own PNG file: the same array sent to two components at once is written to
         # one cache path twice, and a browser can read it half-written
         self.original = self.folder / "original.png"
-        Image.fromarray(image.pixels).save(self.original, compress_level=1)
+        Image.fromarray(views.screen(image.pixels)).save(self.original, compress_level=1)
         self.files: dict[str, str] = {}
         self.slider: tuple | None = None
 
@@ -108,7 +109,7 @@ class StreamView:
         right = names[1] if len(names) > 1 else ORIGINAL
         new_pair = self.slider is None and right != ORIGINAL
         if new_pair or self.slider is None:
-            self.slider = (str(self.original), png_files(state["images"][right])[0])
+            self.slider = (str(self.original), png_files(views.screen(state["images"][right]))[0])
         waiting = [labels[c] for c, r in zip(self.form.codecs, update, strict=True) if r is None]
         full = results_table(landed, waiting)
         pending = sum(1 for r in landed if r.pending)
@@ -133,6 +134,10 @@ def _status(image, results, target, waiting: int = 0, pending: int = 0) -> str:
                      f"({PENDING} in the table)." if waiting else
                      f"Every codec is in; {pending} row(s) waiting for MS-SSIM / LPIPS ({PENDING} in the table).")
     lines += [f"- {note}" for note in image.notes]
+    shown = views.screen_shape(image.height, image.width)
+    if shown != (image.height, image.width):
+        lines.append(f"Shown at {shown[1]}×{shown[0]} (lossless PNG views sized for the screen); the zoom panel, "
+                     "figures and downloads keep every pixel.")
     if target is not None:
         lines.append(f"Target: {target.label()} — each codec's quality knob was bisected; 'met' means within 3%.")
     for r in results:

@@ -185,8 +185,10 @@ def _wire(demo: gr.Blocks | None, c: SimpleNamespace, o: SimpleNamespace) -> Non
     if demo is not None and c.samples:  # the page is never empty: a default comparison (cached after the first visitor)
         first.append(demo.load(first_visit, None, outputs, api_visibility="private", show_progress_on=[o.status]))
     cleared = clear_on(c.run, [o.table, o.summary, o.slider, o.bars, o.files, o.zoomed], o.status)
+    if first:  # a user's own comparison wins over a default one still running: cancelled at the click
+        c.run.click(None, None, None, cancels=first, api_visibility="private")
     cleared.then(run_compare, [c.upload, c.sample, *c.form], outputs, show_progress_on=[o.status],
-                 api_name="compare", cancels=first)  # a user's own comparison wins over a late default one
+                 api_name="compare", cancels=first)
     link_upload_and_sample(c.upload, c.sample)
     c.run.click(None, js="() => { const s = document.getElementById('status'); if (s) s.scrollIntoView({block: 'start'}); }")
     zoom, cx, cy, size, _ = o.region

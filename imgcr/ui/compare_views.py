@@ -59,8 +59,7 @@ def render_view(state, left: str, right: str, view: str, *region):
         return None
     ref = state["ref"]
     pair = [views.render(ref, images[name], view) for name in (left, right)]
-    if r.zoom:
-        pair = [views.crop(img, r.cx, r.cy, int(r.size)) for img in pair]
+    pair = [views.crop(img, r.cx, r.cy, int(r.size)) for img in pair] if r.zoom else [views.screen(img) for img in pair]
     return png_files(*pair)
 
 
@@ -102,7 +101,7 @@ def pick_region(state, size: int, evt: gr.SelectData):
     if not state or evt is None or evt.index is None:
         return gr.update(), gr.update(), gr.update()
     x, y = evt.index[:2]
-    h, w = state["ref"].shape[:2]
+    h, w = views.screen_shape(*state["ref"].shape[:2])  # the click is on the shown (screen-size) original
     return True, round(100 * x / max(w - 1, 1)), round(100 * y / max(h - 1, 1))
 
 
@@ -132,7 +131,7 @@ def reencode_side(state, left: str, right: str, which: str, quality: float, prog
                  "codecs": {**state["codecs"], label: codec}}
     left, right = (label, right) if which == "left" else (left, label)
     names = list(state["images"])
-    pair = png_files(state["images"][left], state["images"][right])
+    pair = png_files(views.screen(state["images"][left]), views.screen(state["images"][right]))
     return state, gr.update(choices=names, value=left), gr.update(choices=names, value=right), pair
 
 

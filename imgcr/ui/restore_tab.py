@@ -189,8 +189,8 @@ def _pairs(state, model_id):
     restored = state["restored"][model_id]
     degraded = _fit(state["degraded"], restored)
     original = state["original"]
-    s2 = png_files(original, restored) if original is not None and original.shape == restored.shape else None
-    return png_files(degraded, restored), s2
+    both = original is not None and original.shape == restored.shape
+    return png_files(views.screen(degraded), views.screen(restored)), png_files(*map(views.screen, (original, restored))) if both else None
 
 
 @user_errors

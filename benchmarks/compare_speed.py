@@ -1,0 +1,165 @@
+"""How fast a comparison answers on the photos people drop: first row, every row, every metric, peak memory.
+
+Each case runs in a fresh process with an empty result cache, on a photo made by enlarging a Kodak image
+(Lanczos) to 4000x2500 (10 MP) or 2048x1280. Cases:
+
+- ``cli-q75``: ``imgcr compare``'s backend, the six default codecs at quality 75, the default metrics;
+- ``cli-bpp``: the same at equal size, 0.5 bpp;
+- ``tab-q60``: the Compare tab's handler at 2048x1280, the default codecs at quality 60, the tab's default metrics;
+- ``tab-learned``: the tab's handler, six codecs including ae-hyperprior, at 0.5 bpp.
+
+"first row" is when the first codec's row (size, PSNR, SSIM) is there, "rows" when every row is, "all" when
+every metric is in. Code from before streaming yields once, at the end: all three are then the same time.
+It also counts the encodes each codec's equal-size search took. Run it on a quiet machine.
+
+Usage: python benchmarks/compare_speed.py [--kodak ../shared/datasets/Kodak24] [--cases cli-q75,...]
+       [--label after] [--write docs/benchmarks.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from docs_block import write_block  # noqa: E402
+
+CASES = {
+    "cli-q75": ("4000x2500, `compare`, six default codecs, quality 75, default metrics", (4000, 2500)),
+    "cli-bpp": ("4000x2500, the same at equal size (0.5 bpp)", (4000, 2500)),
+    "tab-q60": ("2048x1280, Compare tab, default codecs, quality 60", (2048, 1280)),
+    "tab-learned": ("2048x1280, Compare tab, six codecs incl. ae-hyperprior, 0.5 bpp", (2048, 1280)),
+}
+SIX = ["jpeg", "png", "jpeg2000", "webp", "avif", "jpegxl"]
+
+CHILD = r"""
+import json, sys, time
+t0 = time.perf_counter()
+case, path = sys.argv[1], sys.argv[2]
+from imgcr.images import load_image
+from imgcr import pipeline
+image = load_image(path)
+marks, searches = {}, {}
+
+def seen(results):
+    now = time.perf_counter() - t0
+    got = [r for r in results if r is not None]
+    if got and "first" not in marks:
+        marks["first"] = now
+    if len(got) == len(results) and "rows" not in marks:
+        marks["rows"] = now
+    if len(got) == len(results) and not any(getattr(r, "pending", ()) for r in got):
+        marks["all"] = now
+    for r in got:
+        if r.target and r.target.get("encodes"):
+            searches[r.codec] = r.target["encodes"]
+
+if case.startswith("cli"):
+    from imgcr.search import Target
+    target = Target("bpp", 0.5) if case == "cli-bpp" else None
+    kw = dict(quality=75, target=target, metric_ids=("psnr", "ssim", "ms_ssim", "lpips"))
+    if hasattr(pipeline, "compare_iter"):
+        for update in pipeline.compare_iter(image, SIX, **kw):
+            seen(update)
+    else:
+        seen(pipeline.compare(image, SIX, **kw))
+else:
+    from imgcr.ui import compare_tab
+    codecs = SIX if case == "tab-q60" else ["jpeg", "webp", "avif", "jpegxl", "jpeg2000", "ae-hyperprior"]
+    mode = "Same setting (quality 0-100)" if case == "tab-q60" else "Equal file size (bpp)"
+    metric_ids = ["psnr", "ssim", "ms_ssim", "lpips"]
+    args = (codecs, mode, 60, 0.5, metric_ids, "")
+    import inspect
+    params = list(inspect.signature(compare_tab.run_compare).parameters)
+    from imgcr.ui import common
+    common.load_input = lambda upload, sample: image  # the enlarged photo, as an upload would be
+    compare_tab.load_input = common.load_input
+    out = (compare_tab.run_compare(None, None, lambda *a, **k: None, *args) if params[2] == "progress" else
+           compare_tab.run_compare(None, None, *args, progress=lambda *a, **k: None))
+    updates = out if inspect.isgenerator(out) else iter([out])
+    for u in updates:
+        table = u[1]
+        codes = list(table["Codec"])
+        done = [c for c, b in zip(codes, table["Bytes"]) if isinstance(b, (int, float)) and b == b]
+        now = time.perf_counter() - t0
+        if done and "first" not in marks:
+            marks["first"] = now
+        if len(done) == len(codecs) and "rows" not in marks:
+            marks["rows"] = now
+        if len(done) == len(codecs) and not (table.astype(str) == "…").any().any():
+            marks["all"] = now
+        for c, t in zip(codes, table["Target"]):
+            if "encodes" in str(t):
+                searches[c] = int(str(t).split("(")[1].split()[0])
+with open("/proc/self/status") as fh:
+    peak = next(int(l.split()[1]) for l in fh if l.startswith("VmHWM")) / 1e6
+print(json.dumps({"marks": marks, "peak_gb": peak, "searches": searches}))
+"""
+
+
+def make_photo(kodak: Path, size: tuple[int, int], folder: Path) -> Path:
+    from PIL import Image
+
+    path = folder / f"kodim23_{size[0]}x{size[1]}.png"
+    if not path.exists():
+        with Image.open(kodak / "kodim23.png") as im:
+            im.convert("RGB").resize(size, Image.Resampling.LANCZOS).save(path, compress_level=1)
+    return path
+
+
+def run_case(case: str, photo: Path, pythonpath: str) -> dict:
+    env = {**os.environ, "PYTHONPATH": pythonpath, "IMGCR_CACHE_DIR": tempfile.mkdtemp(prefix="imgcr-speed-"),
+           "IMGCR_CACHE_DISK": "0", "PYTHONUNBUFFERED": "1"}
+    code = f"SIX = {SIX!r}\n" + CHILD
+    out = subprocess.run([sys.executable, "-c", code, case, str(photo)], capture_output=True, text=True, env=env,
+                         timeout=1800, cwd=pythonpath)
+    if out.returncode != 0:
+        raise SystemExit(f"{case} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--kodak", type=Path, default=ROOT.parent / "shared" / "datasets" / "Kodak24")
+    ap.add_argument("--cases", default=",".join(CASES))
+    ap.add_argument("--code", type=Path, default=ROOT, help="the imgcr checkout to measure (e.g. a worktree of an older commit)")
+    ap.add_argument("--label", default="after")
+    ap.add_argument("--json", type=Path, help="also write the figures as JSON")
+    ap.add_argument("--write", type=Path, help="put the table into this docs file (block compare-speed-LABEL)")
+    args = ap.parse_args()
+    folder = Path(tempfile.gettempdir()) / "imgcr-speed-photos"
+    folder.mkdir(exist_ok=True)
+    rows = ["| case | first row | every row (size, PSNR, SSIM) | every metric | peak memory | equal-size encodes |",
+            "|---|---|---|---|---|---|"]
+    figures = {}
+    for case in args.cases.split(","):
+        label, size = CASES[case]
+        res = run_case(case, make_photo(args.kodak, size, folder), str(args.code))
+        figures[case] = res
+        m = res["marks"]
+        enc = ", ".join(f"{c} {n}" for c, n in sorted(res["searches"].items())) or "-"
+        rows.append(f"| {label} | {m.get('first', float('nan')):.1f} s | {m.get('rows', float('nan')):.1f} s | "
+                    f"{m.get('all', float('nan')):.1f} s | {res['peak_gb']:.2f} GB | {enc} |")
+        print(rows[-1], flush=True)
+    table = "\n".join(rows)
+    print(table)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=1))
+    if args.write:
+        info = (f"Measured by `python benchmarks/compare_speed.py --label {args.label}` on {platform.machine()}, "
+                f"{os.cpu_count()} cores, Python {platform.python_version()}; empty cache, fresh process per case "
+                "(model and LPIPS loading included).")
+        write_block(args.write, f"compare-speed-{args.label}", info, table)
+
+
+if __name__ == "__main__":
+    main()
