@@ -76,6 +76,17 @@ def test_compare_tab_as_a_new_user(browser, app_server, tmp_path, photo):
     assert fits[0] <= fits[1] + 2, fits  # every default column is on screen, no sideways scrolling
     pg.evaluate("window.scrollTo(0, 0)")
     pg.screenshot(path=str(shots(tmp_path) / "tab_compare.png"))
+    pg.get_by_label("Equal file size (bpp)").check()  # the verdict column fits too
+    pg.wait_for_selector("#target", state="visible", timeout=10_000)
+    pg.click("#run")
+    wait_text(pg, "#summary", "met")
+    wait_compared(pg)
+    fits = pg.evaluate("() => { const t = document.querySelector('#summary table');"
+                       " return [t.scrollWidth, t.parentElement.clientWidth]; }")
+    assert fits[0] <= fits[1] + 2, fits
+    pg.get_by_label("Same setting (quality 0-100)").check()
+    pg.click("#run")
+    wait_compared(pg)
     # switch the view: the slider's right image changes
     pg.wait_for_function("() => document.querySelectorAll('#slider img').length === 2", timeout=30_000)
     before = pg.locator("#slider img").nth(1).get_attribute("src")
@@ -185,6 +196,8 @@ def test_benchmark_and_learn_tabs(browser, app_server, tmp_path):
 def test_phone_viewport(browser, app_server, tmp_path):
     pg, errors = open_page(browser, app_server, 390, 844)
     wait_text(pg, "#summary", "WebP", 120_000)
+    title, toggle = pg.locator("#header h1").bounding_box(), pg.locator("#present-toggle").bounding_box()
+    assert title and toggle and title["width"] > 300 and toggle["y"] >= title["y"] + title["height"] - 1  # stacked
     overflow = pg.evaluate("() => document.documentElement.scrollWidth")
     assert overflow <= 390 + 1, overflow  # the page itself never scrolls sideways (tables scroll inside)
     pg.locator("#run").scroll_into_view_if_needed()

@@ -25,7 +25,7 @@ INTRO = (
 
 def build_app() -> gr.Blocks:
     with gr.Blocks(title="imgcr", analytics_enabled=False, delete_cache=GRADIO_DELETE_CACHE) as demo:
-        with gr.Row():
+        with gr.Row(elem_id="header"):
             gr.Markdown(INTRO)
             toggle = gr.Button("Presentation view", size="sm", scale=0, min_width=180, elem_id="present-toggle")
         toggle.click(None, js=present.TOGGLE_JS)

@@ -26,13 +26,22 @@ COLUMNS = ["Codec", "Bytes", "bpp", "Ratio", "PSNR dB", "SSIM", "MS-SSIM", "LPIP
 SUMMARY_COLUMNS = ["Codec", "Size (bytes)", "bpp", "Ratio (:1)", "PSNR (dB)", "SSIM", "LPIPS", "Encode (ms)", "Decode (ms)"]
 
 
+def _verdict(text: Any) -> Any:
+    if not isinstance(text, str) or not text:
+        return text
+    if text.startswith("lossless"):
+        return "n/a (lossless)"
+    return text.split(" (")[0]
+
+
 def summary_table(full: pd.DataFrame, targeted: bool) -> pd.DataFrame:
     """The default column set of the results (the full table keeps every column); 'Target' when a target was set."""
     out = full[["Codec", "Bytes", "bpp", "Ratio", "PSNR dB", "SSIM", "LPIPS", "Encode ms", "Decode ms"]].copy()
     out.columns = SUMMARY_COLUMNS
     out["SSIM"] = [v if isinstance(v, str) else rounded(v, 4) for v in out["SSIM"]]  # None where not measured
-    if targeted:
-        out["Target"] = full["Target"]
+    if targeted:  # the verdict alone ("+0.4% met"); the ratio (bpp says it) and the encodes stay in the full table
+        out = out.drop(columns=["Ratio (:1)"])
+        out["Target"] = [_verdict(t) for t in full["Target"]]
     errors = full["Target"].where(full["Bytes"].isna(), "")
     if errors.astype(bool).any():  # unavailable or failed codecs say why, here too
         out["Note"] = errors

@@ -16,10 +16,16 @@ img.imgcr-pixels {{ max-width: none !important; height: auto; display: block; }}
 .imgcr-zoom {{ display: flex; gap: 12px; overflow-x: auto; align-items: flex-start; }}
 .imgcr-zoom figcaption {{ font-size: 13px; }}
 #summary table, #restore-table table {{ font-size: 12.5px; }}
-#summary th, #summary td, #restore-table th, #restore-table td {{ padding: 2px 5px !important; }}
+#summary th, #summary td, #restore-table th, #restore-table td {{ padding: 2px 4px !important; }}
 /* Gradio labels file sizes in KiB as "KB": sizes are given in bytes in the tables, so the links just say download */
 .file-preview td.download a {{ font-size: 0 !important; display: inline-block; line-height: 1.4; }}
 .file-preview td.download a::after {{ content: "download ⇣"; font-size: 13px; }}
+/* a phone: the title and intro take the full width, the presentation toggle goes under them */
+@media (max-width: 700px) {{
+  #header {{ flex-direction: column; }}
+  #header > * {{ min-width: 100% !important; }}
+  #header h1 {{ font-size: 1.4em; }}
+}}
 body.{CLASS}, body.{CLASS} .gradio-container {{
   --body-text-color: #000; --block-label-text-color: #000; --body-text-color-subdued: #111;
   --background-fill-primary: #fff; --block-background-fill: #fff; --border-color-primary: #000;
