@@ -7,6 +7,7 @@ back the step that computes its slow metrics, so a comparison can show every row
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -123,6 +124,9 @@ class Run:
     def __init__(self, image: LoadedImage, settings: CompareSettings, cache: ResultCache, scorer: metrics.Scorer):
         self.image, self.settings, self.cache, self.scorer = image, settings, cache, scorer
         self.fast = tuple(m for m in settings.metric_ids if not metrics.get_metric(m).slow)
+        # slow metrics one at a time: each already uses every core (torch, OpenCV), and two at once on a 10 MP photo
+        # would hold two sets of AlexNet / MS-SSIM working arrays (the peak memory)
+        self._slow = threading.Lock()
 
     def first(self, cid: str) -> tuple[CodecResult, Callable[[], tuple[CodecResult, None]] | None]:
         """Encode, decode and the fast metrics; with the step that adds the slow ones (None: nothing left)."""
@@ -160,7 +164,8 @@ class Run:
             return result, None
 
         def rest() -> tuple[CodecResult, None]:
-            done = self._measure(key, entry, result.pending)
+            with self._slow:
+                done = self._measure(key, entry, result.pending)
             return replace(result, metrics={m: done.metrics.get(m) for m in how.metric_ids}, pending=()), None
 
         return result, rest
