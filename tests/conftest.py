@@ -92,6 +92,10 @@ def upload(pg, component: str, path: Path, tries: int = 3, wait_ms: int = 30_000
     """Drop ``path`` on the Gradio upload ``component`` (a CSS id) and wait until its name shows; drop it again
     if it does not (on 2 busy cores a drop was lost once in a while, the name never appearing in 90 s)."""
     for attempt in range(tries):
+        if pg.locator(f"{component} input[type=file]").count() == 0:
+            # the drop was taken (the component shows a file, no drop zone) but its name is late: wait, do not re-drop
+            pg.wait_for_selector(f"{component} >> text={path.name}", timeout=90_000)
+            return
         pg.set_input_files(f"{component} input[type=file]", str(path), timeout=90_000)  # a busy page answers late
         try:
             pg.wait_for_selector(f"{component} >> text={path.name}", timeout=wait_ms)
