@@ -82,6 +82,16 @@ def _load():
         return model
 
 
+def warm() -> None:
+    """Load the network now if it is available here (a server calls this before it serves: importing torch in a
+    request's worker thread holds the GIL for seconds, and the server stops answering meanwhile)."""
+    if unavailable_reason() is None:
+        try:
+            _load()
+        except WeightsError:  # a failed download is remembered by _load and reported as the metric's reason
+            pass
+
+
 def lpips_alex(ref: np.ndarray, test: np.ndarray) -> float:
     """LPIPS-alex distance between two uint8 RGB images (lower is more similar)."""
     import torch

@@ -24,6 +24,11 @@ INTRO = (
 
 
 def build_app() -> gr.Blocks:
+    # LPIPS is a default metric and the first visit measures it: load its network before serving, not inside a
+    # request (a worker thread importing torch starved the server: an upload showed nothing for tens of seconds)
+    from imgcr.metrics import lpips_metric
+
+    lpips_metric.warm()
     with gr.Blocks(title="imgcr", analytics_enabled=False, delete_cache=GRADIO_DELETE_CACHE) as demo:
         with gr.Row(elem_id="header"):
             gr.Markdown(INTRO)
