@@ -295,3 +295,15 @@ def test_a_big_image_is_shown_at_screen_size_and_keeps_its_pixels_for_zoom_and_d
     assert state["images"]["JPEG"].shape == big.shape  # the zoom panel and figures crop the real pixels
     pair = render_view(state, ORIGINAL, "JPEG", "Images", True, 50, 50, 64, 1)
     assert px(pair[0]).shape == (64, 64, 3)
+
+
+def test_the_slider_shows_the_first_codec_to_land_and_the_right_choice_says_so():
+    """Rows land in any order: the right-hand side chosen when the first codec lands stays the one shown."""
+    from imgcr.ui.compare_tab import run_compare
+
+    updates = list(run_compare(None, sample_names()[0], no_progress, ["png", "jpeg", "webp"],
+                               "Same setting (quality 0-100)", 60, None, ["psnr"], ""))
+    first = next(u for u in updates if isinstance(u[3], tuple))
+    chosen = first[5]["value"]
+    assert chosen != ORIGINAL and all(u[5]["value"] == chosen for u in updates)
+    assert px(updates[-1][3][1]).shape == (512, 512, 3)

@@ -101,6 +101,7 @@ class StreamView:
         Image.fromarray(views.screen(image.pixels)).save(self.original, compress_level=1)
         self.files: dict[str, str] = {}
         self.slider: tuple | None = None
+        self.right: str | None = None
 
     def outputs(self, update: list[CodecResult | None]) -> tuple:
         image, labels = self.image, {c: REGISTRY[c].label if c in REGISTRY else c for c in self.form.codecs}
@@ -115,15 +116,18 @@ class StreamView:
             "captions": {ORIGINAL: [f"Original {image.width}×{image.height}"], **{r.label: captions(r) for r in done}},
             "stem": self.stem, "name": image.name, "codecs": {r.label: r.codec for r in done},
             "settings": {"mode": self.form.mode, "metrics": list(self.form.metric_ids or ()), "options": self.options}}
-        right = names[1] if len(names) > 1 else ORIGINAL
-        new_pair = self.slider is None and right != ORIGINAL
-        if new_pair or self.slider is None:
-            self.slider = (str(self.original), png_files(views.screen(state["images"][right]))[0])
+        # the slider's right side is the first codec to land, and stays it (the dropdown says the same)
+        new_pair = self.right is None and len(names) > 1
+        if new_pair:
+            self.right = names[1]
+            self.slider = (str(self.original), png_files(views.screen(state["images"][names[1]]))[0])
+        right = self.right or ORIGINAL
         waiting = [labels[c] for c, r in zip(self.form.codecs, update, strict=True) if r is None]
         full = results_table(landed, waiting)
         pending = sum(1 for r in landed if r.pending)
         status = _status(image, landed, self.target, len(waiting), pending)
-        return (str(self.original), full, status, self.slider if new_pair or not waiting else gr.update(),
+        shown = self.slider if new_pair or (not waiting and self.slider) else gr.update()
+        return (str(self.original), full, status, shown,
                 gr.update(choices=names, value=ORIGINAL), gr.update(choices=names, value=right),
                 list(self.files.values()), charts(landed), summary_table(full, self.target is not None), state)
 
