@@ -4,11 +4,16 @@ Each codec declares one monotone knob (larger = bigger file, higher quality).
 The search keeps every probe, stops early once within 0.5 % of the target, never
 spends more than ``max_encodes`` encodes, and returns the probe closest to the
 target with a report of how close it got (``met`` when within 3 %).
+
+A codec that can tell what a file would weigh (and decode to) without coding it, a learned codec from its
+latent (:meth:`imgcr.codecs.base.Codec.estimator`), is searched on those estimates and coded once, at the
+setting chosen; should the file then disagree with its estimate, the search starts again encoding every probe.
 """
 
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from imgcr.codecs import Codec
+from imgcr.codecs.base import Estimator
 from imgcr.errors import CodecError
 
 MET_TOLERANCE = 0.03
@@ -46,9 +52,10 @@ class Target:
 @dataclass(frozen=True)
 class Probe:
     knob: float
-    data: bytes
+    data: bytes | None  # None: estimated, not coded
     decoded: np.ndarray | None
     value: float
+    encode_ms: float | None = None  # the one timed encode of ``data``
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,7 @@ class SearchReport:
     knob: str
     knob_value: float
     note: str
+    estimated: int = 0  # settings judged from an estimate without coding (a learned codec's latent search)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -74,6 +82,7 @@ class SearchReport:
             "knob": self.knob,
             "knob_value": self.knob_value,
             "note": self.note,
+            "estimated": self.estimated,
         }
 
 
@@ -97,43 +106,78 @@ def search(
         raise CodecError(f"{codec.id}: no quality knob to search under these settings")
     h, w = pixels.shape[:2]
     goal = target.value * w * h / 8 if target.kind == "bpp" else target.value
-    prober = _Prober(codec, pixels, settings, target, measure)
-    _bisect(prober, knob, goal, max_encodes)
+    prober = _Prober(codec, pixels, settings, target, measure, codec.estimator(pixels, settings))
+    best = prober.run(goal, max_encodes)
     probes = prober.probes
-    best = min(probes.values(), key=lambda p: abs(p.value - goal))
     error = (best.value - goal) / goal * 100
     met = abs(error) <= MET_TOLERANCE * 100
     achieved = best.value * 8 / (w * h) if target.kind == "bpp" else best.value
     note = "" if met else _why_not(codec, probes, goal, knob)
     used = prober.settings_at(best.knob)
-    report = SearchReport(target.kind, target.value, achieved, error, met, len(probes), knob.option, used[knob.option], note)
+    report = SearchReport(target.kind, target.value, achieved, error, met, len(prober.coded), knob.option,
+                          used[knob.option], note, prober.estimated)
     return used, best, report
 
 
 class _Prober:
-    """Encodes (and for quality targets decodes and measures) at a knob value, once per value."""
+    """Encodes (and for quality targets decodes and measures) at a knob value, once per value; or, with an
+    estimator, judges each value from its estimate and codes only the chosen one."""
 
     def __init__(self, codec: Codec, pixels: np.ndarray, settings: dict[str, Any], target: Target,
-                 measure: Callable[[np.ndarray, np.ndarray], float | None] | None):
+                 measure: Callable[[np.ndarray, np.ndarray], float | None] | None, estimator: Estimator | None = None):
         self.codec, self.pixels, self.settings, self.target, self.measure = codec, pixels, settings, target, measure
-        self.probes: dict[float, Probe] = {}
+        self.estimator = estimator
+        self.probes: dict[float, Probe] = {}  # what the bisection sees: coded, or estimated
+        self.coded: dict[float, Probe] = {}
+        self.estimated = 0
 
     def settings_at(self, x: float) -> dict[str, Any]:
         knob = self.codec.knob
         assert knob is not None  # search() checked
         return {**self.settings, knob.option: int(x) if knob.integer else round(x, 4)}
 
+    def run(self, goal: float, max_encodes: int) -> Probe:
+        """Bisect, and return the probe closest to ``goal``: a coded one."""
+        knob = self.codec.knob
+        _bisect(self, knob, goal, max_encodes)
+        best = min(self.probes.values(), key=lambda p: abs(p.value - goal))
+        if self.estimator is None:
+            return best
+        self.estimated = len(self.probes)
+        real = self.code(best.knob)
+        if abs(real.value - best.value) <= STOP_TOLERANCE * max(abs(best.value), 1e-12):
+            return real
+        self.estimator, self.probes = None, dict(self.coded)  # the estimate misled: encode every probe instead
+        return self.run(goal, max_encodes)
+
+    def code(self, x: float) -> Probe:
+        """Encode at ``x`` (timed once), and decode and measure for a quality target."""
+        if x not in self.coded:
+            start = time.perf_counter()
+            data = self.codec.encode(self.pixels, self.settings_at(x))
+            ms = (time.perf_counter() - start) * 1000
+            if self.target.kind in ("size", "bpp"):
+                self.coded[x] = Probe(x, data, None, float(len(data)), ms)
+            else:
+                decoded = self.codec.decode(data)
+                self.coded[x] = Probe(x, data, decoded, self._measure(decoded), ms)
+        return self.coded[x]
+
+    def _measure(self, decoded: np.ndarray) -> float:
+        if self.measure is None:
+            raise ValueError(f"a {self.target.kind} target needs its metric")
+        value = self.measure(self.pixels, decoded)
+        return float("inf") if value is None else value
+
     def __call__(self, x: float) -> Probe:
         if x not in self.probes:
-            data = self.codec.encode(self.pixels, self.settings_at(x))
-            if self.target.kind in ("size", "bpp"):
-                self.probes[x] = Probe(x, data, None, float(len(data)))
+            if self.estimator is None:
+                self.probes[x] = self.code(x)
+            elif self.target.kind in ("size", "bpp"):
+                self.probes[x] = Probe(x, None, None, self.estimator.size(self.settings_at(x)))
             else:
-                if self.measure is None:
-                    raise ValueError(f"a {self.target.kind} target needs its metric")
-                decoded = self.codec.decode(data)
-                value = self.measure(self.pixels, decoded)
-                self.probes[x] = Probe(x, data, decoded, float("inf") if value is None else value)
+                decoded = self.estimator.decoded(self.settings_at(x))
+                self.probes[x] = Probe(x, None, decoded, self._measure(decoded))
         return self.probes[x]
 
 

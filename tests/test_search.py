@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from imgcr import metrics
@@ -84,3 +85,71 @@ def test_searches_interpolate_and_take_few_encodes(photo):
             assert report.met, (codec_id, goal, report)
             counts.append(report.encodes)
     assert sum(counts) / len(counts) <= 5 and max(counts) <= 7, counts
+
+
+AUTOENCODERS = ("ae-hyperprior", "ae-factorized", "ae-multires")
+
+
+@pytest.mark.parametrize("codec_id", AUTOENCODERS)
+def test_a_learned_codecs_estimate_is_its_file(codec_id, photo):
+    """The latent search's stand-in: the size from the coding tables within a word of the real file, and the
+    pixels the real file decodes to."""
+    codec = get_codec(codec_id)
+    crop = np.ascontiguousarray(photo[:200, :264])
+    estimator = codec.estimator(crop, codec.resolve(50))
+    assert estimator is not None
+    for q in (0, 37.5, 100):
+        settings = codec.resolve(q)
+        data = codec.encode(crop, settings)
+        assert abs(estimator.size(settings) - len(data)) <= 8, (q, estimator.size(settings), len(data))
+        assert np.array_equal(estimator.decoded(settings), codec.decode(data))
+    assert codec.estimator(crop, codec.resolve(50, {"refine": 2})) is None  # a refined latent differs per quality
+
+
+@pytest.mark.parametrize("target", [Target("bpp", 0.6), Target("psnr", 29.5)])
+def test_a_learned_codecs_search_codes_once_and_lands_as_encoding_every_probe_does(target, photo, monkeypatch):
+    codec = get_codec("ae-hyperprior")
+    measure = metrics.METRICS["psnr"].fn if target.kind == "psnr" else None
+    encodes = []
+    real_encode = codec._encode
+    monkeypatch.setattr(codec, "_encode", lambda px, s: encodes.append(s["quality"]) or real_encode(px, s))
+    used, probe, report = search(codec, photo, codec.resolve(75), target, measure)
+    assert report.met and report.encodes == 1 and len(encodes) == 1 and report.estimated >= 3, report
+    assert probe.data is not None and probe.encode_ms is not None
+    real = len(probe.data) * 8 / photo.size * 3 if target.kind == "bpp" else measure(photo, codec.decode(probe.data))
+    assert report.achieved == pytest.approx(real)
+    monkeypatch.setattr(codec, "estimator", lambda *a: None)  # the old way: every probe encoded
+    _, _, slow = search(codec, photo, codec.resolve(75), target, measure)
+    assert slow.encodes > 2
+    assert abs(report.error_pct) <= abs(slow.error_pct) + 0.1, (report, slow)
+
+
+def test_a_misleading_estimate_falls_back_to_encoding_every_probe(photo, monkeypatch):
+    codec = get_codec("ae-factorized")
+    honest = codec.estimator
+
+    class Liar:
+        def __init__(self, inner):
+            self.inner = inner
+
+        def size(self, settings):
+            return self.inner.size(settings) * 1.5
+
+        def decoded(self, settings):
+            return self.inner.decoded(settings)
+
+    monkeypatch.setattr(codec, "estimator", lambda px, s: Liar(honest(px, s)))
+    _, probe, report = search(codec, photo, codec.resolve(75), Target("size", 30_000), None)
+    assert report.met and report.encodes > 1 and len(probe.data) == pytest.approx(30_000, rel=MET_TOLERANCE)
+
+
+def test_a_searched_codec_is_not_encoded_again_for_its_timing(photo, monkeypatch):
+    from imgcr.codec_run import _encode
+
+    codec = get_codec("jpeg")
+    calls = []
+    real_encode = codec._encode
+    monkeypatch.setattr(codec, "_encode", lambda px, s: calls.append(1) or real_encode(px, s))
+    entry = _encode(codec, photo, codec.resolve(75), Target("size", 20_000), repeats=1)
+    assert len(calls) == entry.record["target"]["encodes"] and entry.record["timing_runs"] == 1
+    assert entry.record["bytes"] == len(entry.data) and entry.record["encode_ms"] > 0

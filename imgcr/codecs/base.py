@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
@@ -67,6 +67,17 @@ class Knob:
     low: float
     high: float
     integer: bool = True
+
+
+class Estimator(Protocol):
+    """A cheap stand-in for encoding one image at many settings (a learned codec's latent search): what a file
+    coded with ``settings`` would weigh, and what it would decode to, without coding it."""
+
+    def size(self, settings: dict[str, Any]) -> float:
+        ...
+
+    def decoded(self, settings: dict[str, Any]) -> np.ndarray:
+        ...
 
 
 class Codec:
@@ -127,6 +138,10 @@ class Codec:
     def effective(self, settings: dict[str, Any]) -> dict[str, Any]:
         """What the encoder really runs with (settings plus fixed choices made here)."""
         return dict(settings)
+
+    def estimator(self, pixels: np.ndarray, settings: dict[str, Any]) -> Estimator | None:
+        """A target search's stand-in for encoding at each probe (``None``: the search encodes every probe)."""
+        return None
 
     # ---- work ---------------------------------------------------------
     def prepare(self) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from imgcr.codecs.base import Codec, Knob, Option
+from imgcr.codecs.base import Codec, Estimator, Knob, Option
 from imgcr.errors import CodecError, first_line
 from imgcr.learned import container
 from imgcr.learned.threads import coding_threads
@@ -104,6 +104,15 @@ class LearnedCodec(Codec):
     def effective(self, settings: dict[str, Any]) -> dict[str, Any]:
         return {**settings, "quality": container.quantise_quality(settings["quality"])}
 
+    def estimator(self, pixels: np.ndarray, settings: dict[str, Any]) -> Estimator | None:
+        """The latent search: the analysis transform runs once, each probe's size comes from the coding tables
+        and its pixels from the synthesis of the rounded latent; nothing is coded until the search has chosen.
+        Not with ``refine`` (the refined latent differs per quality) nor for ComCNN (its stream is a JPEG)."""
+        net, digest, _ = self._load()
+        if int(settings.get("refine", 0)) or not hasattr(net, "coded_cost"):
+            return None
+        return _LatentEstimator(self.id, net, digest, pixels)
+
     # --- coding -------------------------------------------------------------------------------------
     def _encode(self, pixels: np.ndarray, settings: dict[str, Any]) -> bytes:
         import torch
@@ -129,6 +138,42 @@ class LearnedCodec(Codec):
                              f"these are {digest.hex()}...): it decodes only with the weights that wrote it")
         with coding_threads(), torch.inference_mode():
             y = net.decompress(stream, escapes, header.height, header.width, header.quality)
+        return to_uint8(y)
+
+
+class _LatentEstimator:
+    """One image's latent, computed on first use; sizes and reconstructions at any quality from it."""
+
+    def __init__(self, codec_id: str, net: Any, digest: bytes, pixels: np.ndarray):
+        self.codec_id, self.net, self.digest, self.pixels = codec_id, net, digest, pixels
+        self._latent: Any = None
+
+    def _y(self):
+        import torch
+
+        if self._latent is None:
+            with coding_threads(), torch.inference_mode():
+                self._latent = self.net.latent(to_nchw(self.pixels))
+        return self._latent
+
+    def size(self, settings: dict[str, Any]) -> float:
+        """The file's bytes: the container around the stream, the stream being its bits in 32-bit words."""
+        import torch
+
+        quality = container.quantise_quality(settings["quality"])
+        with coding_threads(), torch.inference_mode():
+            bits, escapes = self.net.coded_cost(self._y(), quality)
+        h, w = self.pixels.shape[:2]
+        around = container.write(container.Header(self.codec_id, self.digest, h, w, quality), b"",
+                                 np.zeros(escapes, dtype=np.int64))
+        return float(len(around) + 4 * (int(bits) // 32 + 2))  # the coder flushes about two words (measured: within 4 bytes)
+
+    def decoded(self, settings: dict[str, Any]) -> np.ndarray:
+        import torch
+
+        h, w = self.pixels.shape[:2]
+        with coding_threads(), torch.inference_mode():
+            y = self.net.reconstruct(self._y(), container.quantise_quality(settings["quality"]), h, w)
         return to_uint8(y)
 
 

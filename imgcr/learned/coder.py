@@ -82,6 +82,22 @@ def _groups(which: np.ndarray, tables: list[Table]):
             yield idx, tables[k]
 
 
+def cost(values: np.ndarray, which: np.ndarray, tables: list[Table]) -> tuple[float, int]:
+    """What :meth:`Writer.put` would spend on ``values``: the bits of their symbols under their tables (the
+    information content; the range coder adds a few bytes at most) and how many escapes the file would store."""
+    values = np.asarray(values).reshape(-1).astype(np.int64)
+    bits, escapes = 0.0, 0
+    for idx, table in _groups(np.asarray(which).reshape(-1), tables):
+        sym = values[idx] - table.offset
+        esc = (sym < 0) | (sym >= table.size)
+        sym[esc] = table.size
+        escapes += int(esc.sum())
+        counts = np.bincount(sym, minlength=len(table.freqs))
+        info = np.log2(table.freqs.sum()) - np.log2(table.freqs)
+        bits += float(counts @ info)
+    return bits, escapes
+
+
 class Writer:
     """Collects coded groups and escapes; :meth:`finish` gives the stream's bytes."""
 

@@ -140,6 +140,22 @@ class LearnedAE(nn.Module):
         _, ig = self.gains_at(quality)
         return self.g_s(y * ig)[..., :height, :width]
 
+    # --- the latent search (a target met without coding every probe) ---------------------------------
+    def latent(self, x: torch.Tensor) -> torch.Tensor:
+        """The analysis transform of ``x`` (padded), before the gains: every quality's latent is this times its
+        gains, so a search runs the transform once."""
+        return self.g_a(self._pad(x))
+
+    def coded_cost(self, latent: torch.Tensor, quality: float) -> tuple[float, int]:
+        """(bits, escapes) that :meth:`compress` (without refinement) would spend at ``quality``, from the coding
+        tables, given :meth:`latent`."""
+        raise NotImplementedError
+
+    def reconstruct(self, latent: torch.Tensor, quality: float, height: int, width: int) -> torch.Tensor:
+        """What the file coded at ``quality`` decodes to (the rounded latent through the synthesis), not coded."""
+        g, _ = self.gains_at(quality)
+        return self._synthesise(torch.round(latent * g), quality, height, width)
+
     def tables(self, name: str) -> list[coder.Table]:
         cache = self.__dict__.setdefault("_tables", {})
         if name not in cache:
@@ -263,6 +279,10 @@ class FactorizedAE(LearnedAE):
     def rate_bits(self, y: torch.Tensor) -> torch.Tensor:
         return -torch.log2(self.prior.likelihood(y)).sum()
 
+    def coded_cost(self, latent: torch.Tensor, quality: float) -> tuple[float, int]:
+        v = torch.round(latent * self.gains_at(quality)[0])
+        return coder.cost(v.numpy(), _channel_index(tuple(v.shape)), self.tables("prior"))
+
     @torch.no_grad()
     def compress(self, x: torch.Tensor, quality: float, refine: int = 0) -> tuple[bytes, np.ndarray]:
         w = coder.Writer()
@@ -309,6 +329,13 @@ class HyperpriorAE(LearnedAE):
         z = self.h_a(torch.abs(y))
         lik_y = self.gauss.likelihood(y, self.h_s(z))
         return -torch.log2(lik_y).sum() - torch.log2(self.prior.likelihood(z)).sum()
+
+    def coded_cost(self, latent: torch.Tensor, quality: float) -> tuple[float, int]:
+        y = latent * self.gains_at(quality)[0]
+        z = torch.round(self.h_a(torch.abs(y)))
+        bits_z, esc_z = coder.cost(z.numpy(), _channel_index(tuple(z.shape)), self.tables("prior"))
+        bits_y, esc_y = coder.cost(torch.round(y).numpy(), self.gauss.indexes(self.h_s(z)), self.tables("gauss"))
+        return bits_z + bits_y, esc_z + esc_y
 
     @torch.no_grad()
     def compress(self, x: torch.Tensor, quality: float, refine: int = 0) -> tuple[bytes, np.ndarray]:
