@@ -45,7 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--target-bpp", type=float, metavar="X", help="equal file size, in bits per pixel")
     t.add_argument("--target-psnr", type=float, metavar="DB", help="equal quality: PSNR in dB")
     t.add_argument("--target-ssim", type=float, metavar="S", help="equal quality: SSIM")
-    c.add_argument("--metrics", default="psnr,ssim,ms_ssim,lpips", help="comma-separated metric ids")
+    t.add_argument("--target-ssimulacra2", type=float, metavar="N", help="equal quality: SSIMULACRA2 score (90 visually lossless)")
+    t.add_argument("--target-butteraugli", type=float, metavar="D", help="equal quality: Butteraugli max-norm distance")
+    c.add_argument("--metrics", default="psnr,ssim,ms_ssim,lpips,ssimulacra2", help="comma-separated metric ids")
     c.add_argument("--opt", action="append", default=[], metavar="CODEC.NAME=VALUE", help="codec option, repeatable")
     c.add_argument("--repeats", type=int, default=1, help="timing runs per encode/decode (median; default one run)")
     c.add_argument("--out", type=Path, help="write each encoded file into this folder")
@@ -125,6 +127,13 @@ def _parser() -> argparse.ArgumentParser:
                                     "(e.g. jpeg+dncnn3 for a compress-then-restore JPEG)")
     dc.set_defaults(func=_decode)
 
+    sc = sub.add_parser("score", help="score a distorted image against its reference (any two files imgcr reads)")
+    sc.add_argument("reference")
+    sc.add_argument("distorted")
+    sc.add_argument("--metrics", default="ssimulacra2,butteraugli,psnr", help="comma-separated metric ids")
+    sc.add_argument("--json", action="store_true", help="print one JSON object")
+    sc.set_defaults(func=_score)
+
     k = sub.add_parser("codecs", help="list codecs and whether they are available")
     k.add_argument("--json", action="store_true")
     k.set_defaults(func=_codecs)
@@ -151,13 +160,21 @@ def _split(text: str) -> list[str]:
 
 
 def _target(args):
-    from imgcr.search import Target
+    from imgcr.search import TARGET_KINDS, Target
 
-    for kind in ("size", "bpp", "psnr", "ssim"):
+    for kind in TARGET_KINDS:
         value = getattr(args, f"target_{kind}")
         if value is not None:
             return Target(kind, value)
     return None
+
+
+def _score(args) -> int:
+    from imgcr.scoring import score_files
+
+    report = score_files(args.reference, args.distorted, _split(args.metrics))
+    print(json.dumps(report.to_json(), indent=2) if args.json else "\n".join(report.lines()))
+    return 0
 
 
 def _compare(args) -> int:
@@ -222,7 +239,8 @@ def _fmt(v, nd=2):
 def _table(doc) -> str:
     img = doc["image"]
     lines = [f"{img['path']}: {img['width']}x{img['height']}" + "".join(f"\n  note: {n}" for n in img["notes"])]
-    head = f"{'codec':<11}{'bytes':>10}{'bpp':>8}{'ratio':>8}{'PSNR':>9}{'SSIM':>8}{'MS-SSIM':>9}{'LPIPS':>8}{'enc ms':>9}{'dec ms':>9}  target"
+    head = (f"{'codec':<11}{'bytes':>10}{'bpp':>8}{'ratio':>8}{'PSNR':>9}{'SSIM':>8}{'MS-SSIM':>9}{'LPIPS':>8}{'SSIM2':>8}"
+            f"{'Butt.':>7}{'enc ms':>9}{'dec ms':>9}  target")
     lines.append(head)
     for r in doc["results"]:
         if r["error"]:
@@ -238,6 +256,7 @@ def _table(doc) -> str:
         lines.append(
             f"{r['codec']:<11}{r['bytes']:>10}{_fmt(r['bpp'], 3):>8}{_fmt(r['ratio'], 1):>8}{psnr:>9}"
             f"{_fmt(r['ssim'], 4):>8}{_fmt(r['ms_ssim'], 4):>9}{_fmt(r['lpips'], 4):>8}"
+            f"{_fmt(r.get('ssimulacra2'), 2):>8}{_fmt(r.get('butteraugli'), 2):>7}"
             f"{_fmt(r['encode_ms'], 1):>9}{_fmt(r['decode_ms'], 1):>9}  {tnote}"
         )
     return "\n".join(lines)

@@ -21,7 +21,7 @@ from imgcr.codecs import get_codec
 from imgcr.errors import CodecError, CodecUnavailableError
 from imgcr.images import LoadedImage
 from imgcr.numbers import rounded
-from imgcr.search import Target, search
+from imgcr.search import QUALITY_KINDS, Target, search
 from imgcr.timing import timed
 
 DEFAULT_QUALITY = 75
@@ -115,7 +115,10 @@ class CompareSettings:
     def of(cls, quality: float | None = None, target: Target | None = None,
            options: dict[str, dict[str, Any]] | None = None, metric_ids: Sequence[str] = metrics.DEFAULT_METRICS,
            repeats: int = 1) -> CompareSettings:
-        return cls(quality, target, dict(options or {}), tuple(metric_ids), repeats)
+        metric_ids = tuple(metric_ids)
+        if target is not None and target.kind in QUALITY_KINDS and target.kind not in metric_ids:
+            metric_ids += (target.kind,)  # what the target is met on is shown beside the rest
+        return cls(quality, target, dict(options or {}), metric_ids, repeats)
 
 
 class Run:
@@ -206,11 +209,24 @@ def _needs(stored: Mapping[str, Any], metric_id: str) -> bool:
     return metric_id not in stored
 
 
+def _target_metric(kind: str, pixels: np.ndarray):
+    """The metric a quality target measures each probe with, prepared once for this reference where it can be."""
+    if kind not in QUALITY_KINDS:
+        return None
+    spec = metrics.METRICS[kind]
+    if spec.unavailable():
+        raise CodecError(f"a {kind} target needs {spec.id}, which is unavailable here: {spec.unavailable()}")
+    if spec.prepare is None or min(pixels.shape[:2]) < spec.min_side:
+        return spec.fn
+    prepared = spec.prepare(pixels)
+    return lambda ref, decoded: prepared(decoded)
+
+
 def _encode(codec, pixels, settings, target, repeats) -> Entry:
     codec.prepare()  # model loading is not decode time
     report, chosen = None, None
     if target is not None:
-        measure = metrics.METRICS[target.kind].fn if target.kind in ("psnr", "ssim") else None
+        measure = _target_metric(target.kind, pixels)
         settings, chosen, report = search(codec, pixels, settings, target, measure)
     if chosen is not None and chosen.data is not None and chosen.encode_ms is not None and repeats <= 1:
         data, enc_ms, runs = chosen.data, chosen.encode_ms, 1  # the search's own timed encode of this setting

@@ -36,6 +36,13 @@ TERMS: dict[str, Term] = {t.name: t for t in (
          "effects; needs the short side ≥ 161 px."),
     Term("LPIPS", "distance", "lower", "learned perceptual distance (AlexNet features, v0.1): 0 = identical; tracks what people "
          "see, so it rewards plausible texture that PSNR punishes; needs the short side ≥ 31 px."),
+    Term("SSIMULACRA2", "score", "higher", "the perceptual score JPEG XL's and AVIF's developers tune against (Cloudinary, "
+         "version 2.1): 100 = identical; 90 visually lossless, 80 very high, 70 high, 50 medium, 30 low quality; it "
+         "can go negative. Unlike PSNR and SSIM it does not reward blur. Needs 8 px a side."),
+    Term("Butteraugli", "distance", "lower", "libjxl's psychovisual distance (max-norm: the worst spot): below 1.0 no "
+         "visible difference at 1:1, above 2 clearly visible. Needs libjxl's butteraugli_main and 8 px a side."),
+    Term("Butteraugli 3-norm", "distance", "lower", "Butteraugli averaged over the image (3-norm) rather than its worst "
+         "spot: how much differs, not where it differs most."),
     Term("Encode ms", "milliseconds", "lower", "wall-clock time to write the file here, median of up to 3 runs."),
     Term("Decode ms", "milliseconds", "lower", "wall-clock time to read the file back to pixels (for compress-then-restore, "
          "the model's time included)."),

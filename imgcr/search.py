@@ -26,12 +26,17 @@ from imgcr.errors import CodecError
 
 MET_TOLERANCE = 0.03
 STOP_TOLERANCE = 0.005
-TARGET_KINDS = ("size", "bpp", "psnr", "ssim")
+TARGET_KINDS = ("size", "bpp", "psnr", "ssim", "ssimulacra2", "butteraugli")
+QUALITY_KINDS = ("psnr", "ssim", "ssimulacra2", "butteraugli")  # targets met by decoding and measuring
+LOWER_IS_BETTER = ("butteraugli",)  # the metric falls as the knob rises: the search turns the other way
+# a target met within this many points, not a percentage (SSIMULACRA2's scale reaches 0 and below)
+ABSOLUTE_TOLERANCE = {"ssimulacra2": (0.25, 1.0)}  # (stop, met)
 
 
 @dataclass(frozen=True)
 class Target:
-    """What to match: ``size`` (bytes), ``bpp``, ``psnr`` (dB) or ``ssim``."""
+    """What to match: ``size`` (bytes), ``bpp``, ``psnr`` (dB), ``ssim``, ``ssimulacra2`` (score) or
+    ``butteraugli`` (max-norm distance)."""
 
     kind: str
     value: float
@@ -39,14 +44,29 @@ class Target:
     def __post_init__(self):
         if self.kind not in TARGET_KINDS:
             raise CodecError(f"unknown target {self.kind!r} (one of {', '.join(TARGET_KINDS)})")
-        if not self.value > 0:
+        if self.kind == "ssimulacra2":
+            if not self.value < 100:
+                raise CodecError(f"target SSIMULACRA2 must be below 100 (identical), got {self.value}")
+        elif not self.value > 0:
             raise CodecError(f"target {self.kind} must be positive, got {self.value}")
         if self.kind == "ssim" and self.value > 1:
             raise CodecError(f"target SSIM must be at most 1, got {self.value}")
 
     def label(self) -> str:
         v = f"{self.value:g}"
-        return {"size": f"{v} bytes", "bpp": f"{v} bpp", "psnr": f"PSNR {v} dB", "ssim": f"SSIM {v}"}[self.kind]
+        return {"size": f"{v} bytes", "bpp": f"{v} bpp", "psnr": f"PSNR {v} dB", "ssim": f"SSIM {v}",
+                "ssimulacra2": f"SSIMULACRA2 {v}", "butteraugli": f"Butteraugli {v}"}[self.kind]
+
+    @property
+    def sign(self) -> int:
+        """+1 where a larger knob raises the value, -1 where it lowers it (a distance)."""
+        return -1 if self.kind in LOWER_IS_BETTER else 1
+
+    def tolerances(self, goal: float) -> tuple[float, float]:
+        """(stop, met) as absolute differences from ``goal``."""
+        if self.kind in ABSOLUTE_TOLERANCE:
+            return ABSOLUTE_TOLERANCE[self.kind]
+        return STOP_TOLERANCE * abs(goal), MET_TOLERANCE * abs(goal)
 
 
 @dataclass(frozen=True)
@@ -105,13 +125,15 @@ def search(
     if knob is None or not codec.searchable(settings):
         raise CodecError(f"{codec.id}: no quality knob to search under these settings")
     h, w = pixels.shape[:2]
-    goal = target.value * w * h / 8 if target.kind == "bpp" else target.value
+    real_goal = target.value * w * h / 8 if target.kind == "bpp" else target.value
+    goal = target.sign * real_goal  # the search's own values rise with the knob
     prober = _Prober(codec, pixels, settings, target, measure, codec.estimator(pixels, settings))
     best = prober.run(goal, max_encodes)
     probes = prober.probes
-    error = (best.value - goal) / goal * 100
-    met = abs(error) <= MET_TOLERANCE * 100
-    achieved = best.value * 8 / (w * h) if target.kind == "bpp" else best.value
+    value = target.sign * best.value
+    error = (value - real_goal) / abs(real_goal) * 100 if real_goal else 0.0
+    met = abs(best.value - goal) <= target.tolerances(goal)[1]
+    achieved = value * 8 / (w * h) if target.kind == "bpp" else value
     note = "" if met else _why_not(codec, probes, goal, knob)
     used = prober.settings_at(best.knob)
     report = SearchReport(target.kind, target.value, achieved, error, met, len(prober.coded), knob.option,
@@ -145,7 +167,7 @@ class _Prober:
             return best
         self.estimated = len(self.probes)
         real = self.code(best.knob)
-        if abs(real.value - best.value) <= STOP_TOLERANCE * max(abs(best.value), 1e-12):
+        if abs(real.value - best.value) <= max(self.target.tolerances(best.value)[0], 1e-12):
             return real
         self.estimator, self.probes = None, dict(self.coded)  # the estimate misled: encode every probe instead
         return self.run(goal, max_encodes)
@@ -167,7 +189,7 @@ class _Prober:
         if self.measure is None:
             raise ValueError(f"a {self.target.kind} target needs its metric")
         value = self.measure(self.pixels, decoded)
-        return float("inf") if value is None else value
+        return float("inf") if value is None else self.target.sign * value
 
     def __call__(self, x: float) -> Probe:
         if x not in self.probes:
@@ -190,8 +212,10 @@ def _bisect(probe: _Prober, knob, goal: float, max_encodes: int) -> None:
     knob), kept at least an eighth of the bracket inside it so the bracket always shrinks. On real photos this
     takes about half the encodes of halving alone (benchmarks/compare_speed.py)."""
 
+    stop = probe.target.tolerances(goal)[0]
+
     def close_enough(p: Probe) -> bool:
-        return abs(p.value - goal) <= STOP_TOLERANCE * goal
+        return abs(p.value - goal) <= stop
 
     scale = math.log if probe.target.kind in ("size", "bpp") else (lambda v: v)
     lo, hi = float(knob.low), float(knob.high)

@@ -71,7 +71,11 @@ def test_bad_targets_are_refused():
     with pytest.raises(CodecError):
         Target("size", -1)
     with pytest.raises(CodecError):
-        Target("butteraugli", 1)
+        Target("vmaf", 90)
+    with pytest.raises(CodecError):
+        Target("ssimulacra2", 100)
+    with pytest.raises(CodecError):
+        Target("butteraugli", 0)
 
 
 def test_searches_interpolate_and_take_few_encodes(photo):

@@ -70,7 +70,8 @@ def at_setting(records: Sequence[dict], quality: float) -> dict[str, dict[str, f
 
 FIELD_LABELS = {"bpp": "bpp (bits per pixel)", "bytes": "size (bytes)", "ratio": "ratio (:1)",
                 "encode_ms": "Encode time (ms)", "decode_ms": "Decode time (ms)"}
-UNITS = {"psnr": "dB", "psnr_y": "dB", "ssim": "SSIM", "ms_ssim": "MS-SSIM", "lpips": "LPIPS"}
+UNITS = {"psnr": "dB", "psnr_y": "dB", "ssim": "SSIM", "ms_ssim": "MS-SSIM", "lpips": "LPIPS", "ssimulacra2": "SSIMULACRA2",
+         "butteraugli": "Butteraugli", "butteraugli_3norm": "Butteraugli 3-norm"}
 
 
 def field_label(field: str) -> str:

@@ -18,7 +18,9 @@ import numpy as np
 
 from imgcr.colour import luma
 from imgcr.errors import UnknownNameError, WeightsError
+from imgcr.metrics import butteraugli as _butteraugli
 from imgcr.metrics import lpips_metric
+from imgcr.metrics import ssimulacra2 as _ssimulacra2
 from imgcr.metrics.ssim import MS_SSIM_MIN_SIDE, ms_ssim, ssim, ssim_map
 
 log = logging.getLogger(__name__)
@@ -69,10 +71,17 @@ METRICS: dict[str, MetricSpec] = {
         MetricSpec("lpips", "LPIPS (AlexNet, lower is better)", False, lpips_metric.lpips_alex, lpips_metric.unavailable_reason,
                    min_side=lpips_metric.LPIPS_MIN_SIDE, slow=True,
                    prepare=lambda ref: lpips_metric.lpips_reference(ref).distance),
+        MetricSpec("ssimulacra2", "SSIMULACRA2 (100 = identical, 90 visually lossless, 70 high, 50 medium, 30 low)", True,
+                   _ssimulacra2.ssimulacra2, min_side=_ssimulacra2.MIN_SIDE, slow=True,
+                   prepare=lambda ref: _ssimulacra2.Reference(ref).score),
+        MetricSpec("butteraugli", "Butteraugli (libjxl, max-norm; < 1 invisible at 1:1, > 2 clearly visible; lower is better)",
+                   False, _butteraugli.butteraugli, _butteraugli.unavailable_reason, min_side=_butteraugli.MIN_SIDE, slow=True),
+        MetricSpec("butteraugli_3norm", "Butteraugli 3-norm (libjxl; lower is better)", False, _butteraugli.butteraugli_3norm,
+                   _butteraugli.unavailable_reason, min_side=_butteraugli.MIN_SIDE, slow=True),
     )
 }
 
-DEFAULT_METRICS = ("psnr", "ssim", "ms_ssim", "lpips")
+DEFAULT_METRICS = ("psnr", "ssim", "ms_ssim", "lpips", "ssimulacra2")
 
 
 def get_metric(metric_id: str) -> MetricSpec:

@@ -19,11 +19,14 @@ from imgcr.search import Target
 from imgcr.ui.common import output_folder, png_files
 from imgcr.ui.compare_views import ORIGINAL, captions
 
-COLUMNS = ["Codec", "Bytes", "bpp", "Ratio", "PSNR dB", "SSIM", "MS-SSIM", "LPIPS", "Encode ms", "Decode ms", "Target", "Settings"]
+COLUMNS = ["Codec", "Bytes", "bpp", "Ratio", "PSNR dB", "SSIM", "MS-SSIM", "LPIPS", "SSIMULACRA2", "Butteraugli",
+           "Butteraugli 3-norm", "Encode ms", "Decode ms", "Target", "Settings"]
+OPTIONAL = ("SSIMULACRA2", "Butteraugli")  # summary columns shown only when measured
 
 
 # the table shown first: what fits 1400 px and scrolls on a phone (codec pinned); the rest one click away
-SUMMARY_COLUMNS = ["Codec", "Size (bytes)", "bpp", "Ratio (:1)", "PSNR (dB)", "SSIM", "LPIPS", "Encode (ms)", "Decode (ms)"]
+SUMMARY_COLUMNS = ["Codec", "Size (bytes)", "bpp", "Ratio (:1)", "PSNR (dB)", "SSIM", "LPIPS", "SSIMULACRA2", "Butteraugli",
+                   "Encode (ms)", "Decode (ms)"]
 
 
 def _verdict(text: Any) -> Any:
@@ -36,8 +39,9 @@ def _verdict(text: Any) -> Any:
 
 def summary_table(full: pd.DataFrame, targeted: bool) -> pd.DataFrame:
     """The default column set of the results (the full table keeps every column); 'Target' when a target was set."""
-    out = full[["Codec", "Bytes", "bpp", "Ratio", "PSNR dB", "SSIM", "LPIPS", "Encode ms", "Decode ms"]].copy()
+    out = full[["Codec", "Bytes", "bpp", "Ratio", "PSNR dB", "SSIM", "LPIPS", *OPTIONAL, "Encode ms", "Decode ms"]].copy()
     out.columns = SUMMARY_COLUMNS
+    out = out.drop(columns=[c for c in OPTIONAL if out[c].isna().all()])  # not asked for: no empty column
     out["SSIM"] = [v if isinstance(v, str) else rounded(v, 4) for v in out["SSIM"]]  # None where not measured
     if targeted:  # the verdict alone ("+0.4% met"); the ratio (bpp says it) and the encodes stay in the full table
         out = out.drop(columns=["Ratio (:1)"])
@@ -76,15 +80,16 @@ def results_table(results: list[CodecResult], waiting: Sequence[str] = ()) -> pd
     for r in results:
         if not r.ok:
             why = ("unavailable: " if not r.available else "error: ") + (r.error or "")
-            rows.append([r.label, *([None] * 9), why, ""])
+            rows.append([r.label, *([None] * 12), why, ""])
             continue
         lossless = r.lossless and r.metrics.get("psnr") is None and "psnr" not in r.pending
         rows.append([
             r.label, r.bytes, rounded(r.bpp, 4), rounded(r.ratio, 2), "lossless (∞)" if lossless else _cell(r, "psnr", 2),
-            _cell(r, "ssim", 5), _cell(r, "ms_ssim", 5), _cell(r, "lpips", 4), rounded(r.encode_ms, 1),
+            _cell(r, "ssim", 5), _cell(r, "ms_ssim", 5), _cell(r, "lpips", 4), _cell(r, "ssimulacra2", 2),
+            _cell(r, "butteraugli", 3), _cell(r, "butteraugli_3norm", 3), rounded(r.encode_ms, 1),
             rounded(r.decode_ms, 1), _target_text(r), _settings_text(r),
         ])
-    rows += [[label, "encoding…", *([None] * 10)] for label in waiting]  # the same columns as every other update
+    rows += [[label, "encoding…", *([None] * 13)] for label in waiting]  # the same columns as every other update
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

@@ -40,6 +40,8 @@ MODES = {
     "Equal file size (bpp)": "bpp",
     "Equal quality (PSNR dB)": "psnr",
     "Equal quality (SSIM)": "ssim",
+    "Equal quality (SSIMULACRA2)": "ssimulacra2",
+    "Equal quality (Butteraugli)": "butteraugli",
 }
 # the target control per mode: (label, default, step); the quality slider shows only for "Same setting"
 TARGETS = {
@@ -47,6 +49,8 @@ TARGETS = {
     "bpp": ("Target bits per pixel (bpp)", 1.0, 0.05),
     "psnr": ("Target PSNR (dB)", 35.0, 0.5),
     "ssim": ("Target SSIM (0-1)", 0.95, 0.005),
+    "ssimulacra2": ("Target SSIMULACRA2 (90 visually lossless, 80 very high, 70 high, 50 medium)", 80.0, 1.0),
+    "butteraugli": ("Target Butteraugli distance (1.0: no visible difference at 1:1)", 1.5, 0.1),
 }
 def _target(mode: str, value: float | None) -> Target | None:
     kind = MODES.get(mode)
