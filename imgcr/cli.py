@@ -51,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--opt", action="append", default=[], metavar="CODEC.NAME=VALUE", help="codec option, repeatable")
     c.add_argument("--repeats", type=int, default=1, help="timing runs per encode/decode (median; default one run)")
     c.add_argument("--out", type=Path, help="write each encoded file into this folder")
+    c.add_argument("--elsewhere", action="append", default=[], metavar="FILE",
+                   help="a file made from IMAGE by another encoder, measured beside the codecs (repeatable)")
     c.add_argument("--json", action="store_true", help="print one JSON object")
     c.set_defaults(func=_compare)
 
@@ -186,6 +188,10 @@ def _compare(args) -> int:
     target = _target(args)
     settings = CompareSettings.of(args.quality, target, parse_options(args.opt), _split(args.metrics), args.repeats)
     results = _streamed(compare_iter(image, _split(args.codecs), settings))
+    if args.elsewhere:
+        from imgcr import elsewhere
+
+        results += [elsewhere.result(image, path, settings.metric_ids) for path in args.elsewhere]
     if args.out:
         for r in results:
             if r.ok:
@@ -239,12 +245,13 @@ def _fmt(v, nd=2):
 def _table(doc) -> str:
     img = doc["image"]
     lines = [f"{img['path']}: {img['width']}x{img['height']}" + "".join(f"\n  note: {n}" for n in img["notes"])]
-    head = (f"{'codec':<11}{'bytes':>10}{'bpp':>8}{'ratio':>8}{'PSNR':>9}{'SSIM':>8}{'MS-SSIM':>9}{'LPIPS':>8}{'SSIM2':>8}"
+    cw = max([11, *(len(r["codec"]) + 1 for r in doc["results"])])
+    head = (f"{'codec':<{cw}}{'bytes':>10}{'bpp':>8}{'ratio':>8}{'PSNR':>9}{'SSIM':>8}{'MS-SSIM':>9}{'LPIPS':>8}{'SSIM2':>8}"
             f"{'Butt.':>7}{'enc ms':>9}{'dec ms':>9}  target")
     lines.append(head)
     for r in doc["results"]:
         if r["error"]:
-            lines.append(f"{r['codec']:<11}  unavailable: {r['error']}" if not r["available"] else f"{r['codec']:<11}  error: {r['error']}")
+            lines.append(f"{r['codec']:<{cw}}  unavailable: {r['error']}" if not r["available"] else f"{r['codec']:<{cw}}  error: {r['error']}")
             continue
         tgt = r["target"] or {}
         tnote = ""
@@ -254,7 +261,7 @@ def _table(doc) -> str:
             tnote = tgt["note"]
         psnr = "lossless" if r["psnr"] is None and r["lossless"] else _fmt(r["psnr"])
         lines.append(
-            f"{r['codec']:<11}{r['bytes']:>10}{_fmt(r['bpp'], 3):>8}{_fmt(r['ratio'], 1):>8}{psnr:>9}"
+            f"{r['codec']:<{cw}}{r['bytes']:>10}{_fmt(r['bpp'], 3):>8}{_fmt(r['ratio'], 1):>8}{psnr:>9}"
             f"{_fmt(r['ssim'], 4):>8}{_fmt(r['ms_ssim'], 4):>9}{_fmt(r['lpips'], 4):>8}"
             f"{_fmt(r.get('ssimulacra2'), 2):>8}{_fmt(r.get('butteraugli'), 2):>7}"
             f"{_fmt(r['encode_ms'], 1):>9}{_fmt(r['decode_ms'], 1):>9}  {tnote}"

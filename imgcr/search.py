@@ -62,6 +62,12 @@ class Target:
         """+1 where a larger knob raises the value, -1 where it lowers it (a distance)."""
         return -1 if self.kind in LOWER_IS_BETTER else 1
 
+    def met_text(self) -> str:
+        """What 'met' means for this target, in words."""
+        if self.kind in ABSOLUTE_TOLERANCE:
+            return f"{ABSOLUTE_TOLERANCE[self.kind][1]:g} point"
+        return f"{MET_TOLERANCE * 100:g}%"
+
     def tolerances(self, goal: float) -> tuple[float, float]:
         """(stop, met) as absolute differences from ``goal``."""
         if self.kind in ABSOLUTE_TOLERANCE:

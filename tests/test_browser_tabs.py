@@ -133,6 +133,39 @@ def download(pg, tmp_path, container: str, name_part: str) -> Path:
     return got
 
 
+def test_compare_at_ssimulacra2_80_with_a_file_encoded_elsewhere(browser, app_server, tmp_path, photo):
+    """A codec engineer's question: which file reaches SSIMULACRA2 80 in the fewest bytes, mine included."""
+    pg, errors = open_page(browser, app_server, 1400, 900)
+    wait_text(pg, "#summary", "WebP", 120_000)  # the first visit's comparison is in
+    crop = photo[:256, :384]
+    path, mine = tmp_path / "crop.png", tmp_path / "mine.jpg"
+    Image.fromarray(crop).save(path)
+    Image.fromarray(crop).save(mine, quality=85)
+    upload(pg, "#upload", path)
+    upload(pg, "#elsewhere", mine)
+    pg.get_by_label("Equal quality (SSIMULACRA2)").check()
+    pg.wait_for_selector("#target", state="visible", timeout=10_000)
+    assert "SSIMULACRA2" in pg.inner_text("#target") and float(pg.locator("#target input").input_value()) == 80.0
+    pg.click("#run")
+    wait_text(pg, "#status", "crop.png")
+    wait_compared(pg)
+    header = pg.evaluate("() => [...document.querySelectorAll('#summary thead th')].map(c => c.innerText.trim())")
+    assert any("SSIMULACRA2" in h for h in header), header
+    rows = pg.evaluate("() => [...document.querySelectorAll('#summary [role=row]')].map(r => "
+                       "[...r.querySelectorAll('[role=gridcell]')].map(c => c.innerText.trim()))")
+    col = next(i for i, h in enumerate(header) if "SSIMULACRA2" in h)
+    jpeg = next(r for r in rows if r and r[0] == "JPEG")
+    assert abs(float(jpeg[col]) - 80) <= 1.0 and "met" in " ".join(jpeg), jpeg
+    outside = next(r for r in rows if r and r[0].startswith("Uploaded: mine.jpg"))
+    assert str(mine.stat().st_size) in [c.replace(",", "") for c in outside], outside
+    fits = pg.evaluate("() => { const t = document.querySelector('#summary table');"
+                       " return [t.scrollWidth, t.parentElement.clientWidth]; }")
+    assert fits[0] <= fits[1] + 2, fits  # the verdict column is on screen, the uploaded row included
+    pg.screenshot(path=str(shots(tmp_path) / "compare_ssimulacra2.png"))
+    assert not errors, errors
+    pg.close()
+
+
 def test_restore_tab(browser, app_server, tmp_path, weights_dir, photo):
     pg, errors = open_page(browser, app_server)
     pg.get_by_role("tab", name="Restore").click()

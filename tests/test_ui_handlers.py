@@ -208,6 +208,9 @@ def test_compare_bars_have_units_and_quality_axes_not_from_zero():
     assert layout.yaxis3.title.text == "dB" and layout.yaxis3.range[0] > 10  # PSNR bars do not start at 0
     assert "PNG" in layout.title.text  # lossless PSNR is said, not drawn as a bar
     assert list(bars.data[0].x) == ["JPEG", "WebP", "PNG"]
+    assert layout.yaxis4.title.text == "SSIM"  # SSIMULACRA2 not measured: SSIM's bars
+    *_, bars, _, _ = call(sample=sample_names()[0], codecs=("jpeg", "webp"), metric_ids=("psnr", "ssimulacra2"))
+    assert bars.layout.yaxis4.title.text == "SSIMULACRA2" and all(0 < v < 100 for v in bars.data[3].y)
 
 
 def test_first_visit_shows_a_comparison():
@@ -218,7 +221,7 @@ def test_first_visit_shows_a_comparison():
     assert original is not None and len(table) >= 3 and table["Bytes"].notna().all()
     assert len(updates) > 1 and "Working" in updates[0][2]  # rows show as they land
     summary = updates[-1][8]
-    assert summary["LPIPS"].notna().all() and summary["SSIM"].notna().all()  # every ticked metric, LPIPS too
+    assert summary["LPIPS"].notna().all() and summary["SSIMULACRA2"].notna().all()  # every ticked metric, LPIPS too
 
 
 def test_user_errors_leave_one_log_line_and_no_traceback(caplog):
@@ -240,7 +243,8 @@ def test_summary_table_is_the_default_column_set_with_units():
     *_, summary, _ = call(sample=sample_names()[0], codecs=("jpeg", "png"))  # psnr, ssim: no perceptual columns
     assert list(summary.columns) == [c for c in SUMMARY_COLUMNS if c not in OPTIONAL] and "Settings" not in summary.columns
     *_, summary, _ = call(sample=sample_names()[0], codecs=("jpeg",), metric_ids=("psnr", "ssimulacra2", "butteraugli"))
-    assert list(summary.columns) == SUMMARY_COLUMNS and 0 < summary.loc[0, "SSIMULACRA2"] < 100
+    assert list(summary.columns) == [c for c in SUMMARY_COLUMNS if c != "SSIM"]  # SSIMULACRA2 takes SSIM's place
+    assert 0 < summary.loc[0, "SSIMULACRA2"] < 100
     assert summary.loc[0, "Butteraugli"] > 0
     assert {"Size (bytes)", "PSNR (dB)", "SSIMULACRA2", "Encode (ms)"} <= set(SUMMARY_COLUMNS)
     *_, summary, _ = call(sample=sample_names()[0], codecs=("jpeg",), metric_ids=("psnr",))  # SSIM not measured

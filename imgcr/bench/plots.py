@@ -237,7 +237,8 @@ def _range(values: Sequence[float | None], pad: float) -> list[float] | None:
 
 
 def compare_bars(results: Sequence[Any]) -> go.Figure:
-    """The Compare tab's at-a-glance charts for one image: size (KB), ratio, PSNR (dB) and SSIM per codec.
+    """The Compare tab's at-a-glance charts for one image: size (KB), ratio, PSNR (dB) and SSIMULACRA2 per codec
+    (SSIM where SSIMULACRA2 was not measured).
 
     Args:
         results: :class:`imgcr.pipeline.CodecResult` objects that succeeded.
@@ -246,18 +247,21 @@ def compare_bars(results: Sequence[Any]) -> go.Figure:
     kb = [r.bytes / 1000 for r in results]
     ratio = [r.ratio for r in results]
     psnr_ = [r.metrics.get("psnr") for r in results]
-    ssim_ = [r.metrics.get("ssim") for r in results]
+    perceptual = any(r.metrics.get("ssimulacra2") is not None for r in results)
+    fourth, title, pad = ("ssimulacra2", "SSIMULACRA2 (90 visually lossless; higher is better)", 5.0) if perceptual \
+        else ("ssim", "SSIM (higher is better)", 0.01)
+    ssim_ = [r.metrics.get(fourth) for r in results]
     fig = make_subplots(rows=2, cols=2, vertical_spacing=0.22, horizontal_spacing=0.12,
                         subplot_titles=("File size (KB, 1 KB = 1000 bytes)", "Compression ratio (vs 24-bit RGB)",
-                                        "PSNR (dB, higher is better)", "SSIM (higher is better)"))
+                                        "PSNR (dB, higher is better)", title))
     fig.add_trace(go.Bar(x=names, y=kb, hovertemplate="%{x}: %{y:.1f} KB<extra></extra>"), 1, 1)
     fig.add_trace(go.Bar(x=names, y=ratio, hovertemplate="%{x}: %{y:.2f}:1<extra></extra>"), 1, 2)
     fig.add_trace(go.Bar(x=names, y=psnr_, hovertemplate="%{x}: %{y:.2f} dB<extra></extra>"), 2, 1)
-    fig.add_trace(go.Bar(x=names, y=ssim_, hovertemplate="%{x}: %{y:.4f}<extra></extra>"), 2, 2)
+    fig.add_trace(go.Bar(x=names, y=ssim_, hovertemplate="%{x}: %{y:.4g}<extra></extra>"), 2, 2)
     fig.update_yaxes(title_text="KB", row=1, col=1)
     fig.update_yaxes(title_text="ratio (:1)", row=1, col=2)
     fig.update_yaxes(title_text="dB", range=_range(psnr_, 1.0), row=2, col=1)
-    fig.update_yaxes(title_text="SSIM", range=_range(ssim_, 0.01), row=2, col=2)
+    fig.update_yaxes(title_text="SSIMULACRA2" if perceptual else "SSIM", range=_range(ssim_, pad), row=2, col=2)
     lossless = [r.label for r in results if r.lossless]
     note = f"lossless ({', '.join(lossless)}): PSNR is infinite, not drawn" if lossless else ""
     fig.update_layout(template=TEMPLATE, showlegend=False, height=520, margin={"t": 60, "b": 40},

@@ -44,6 +44,8 @@ def summary_table(full: pd.DataFrame, targeted: bool) -> pd.DataFrame:
     out.columns = SUMMARY_COLUMNS
     out = out.drop(columns=[c for c in OPTIONAL if out[c].isna().all()])  # not asked for: no empty column
     out["SSIM"] = [v if isinstance(v, str) else rounded(v, 4) for v in out["SSIM"]]  # None where not measured
+    if "SSIMULACRA2" in out.columns:  # the score that does not reward blur takes SSIM's place (SSIM: full table)
+        out = out.drop(columns=["SSIM"])
     if targeted:  # the verdict alone ("+0.4% met"); the encodes and the decode time stay in the full table
         out = out.drop(columns=["Decode (ms)"])
         out["Target"] = [_verdict(t) for t in full["Target"]]
@@ -158,7 +160,7 @@ def _status(image, results, target, waiting: int = 0, pending: int = 0) -> str:
         lines.append(f"Shown at {shown[1]}×{shown[0]} (lossless PNG views sized for the screen); the zoom panel, "
                      "figures and downloads keep every pixel.")
     if target is not None:
-        lines.append(f"Target: {target.label()} — each codec's quality knob was bisected; 'met' means within 3%.")
+        lines.append(f"Target: {target.label()} — each codec's quality knob was bisected; 'met' means within {target.met_text()}.")
     for r in results:
         if not r.ok:
             lines.append(f"- {r.label}: {'unavailable' if not r.available else 'failed'} — {r.error}")

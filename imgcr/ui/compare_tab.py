@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import SimpleNamespace
 
 import gradio as gr
 
-from imgcr import glossary, metrics, views
+from imgcr import elsewhere, glossary, metrics, views
 from imgcr.codecs import DEFAULT_CODECS, REGISTRY
 from imgcr.errors import ImgcrError
-from imgcr.pipeline import compare_iter
+from imgcr.pipeline import CompareSettings, compare_iter
 from imgcr.samples import sample_names
 from imgcr.search import Target
 from imgcr.ui.common import (
@@ -82,6 +82,7 @@ class CompareForm:
     target_value: float | None
     metric_ids: list[str]
     extra_options: str = ""
+    elsewhere: str | None = None  # a file encoded elsewhere, to measure beside the codecs
 
 
 @user_errors
@@ -97,10 +98,12 @@ def run_compare(upload: str | None, sample: str | None, progress=gr.Progress(), 
             raise ImgcrError("choose at least one codec")
         target = _target(form.mode, form.target_value)
         options = parse_option_text(form.extra_options)
-        view = StreamView(image, form, options, target)
+        metric_ids = CompareSettings.of(form.quality, target, options, form.metric_ids or ()).metric_ids
+        outside = [elsewhere.result(image, form.elsewhere, metric_ids)] if form.elsewhere else []
+        view = StreamView(image, replace(form, codecs=[*(r.codec for r in outside), *form.codecs]), options, target)
         for update in compare_iter(image, form.codecs, quality=form.quality, target=target, options=options,
                                    metric_ids=form.metric_ids or (), progress=lambda f, t: progress(f, desc=t)):
-            yield view.outputs(update)
+            yield view.outputs([*outside, *update])
     except ImgcrError as exc:
         yield (*[gr.update()] * 2, f"**Could not compare:** {exc}", *[gr.update()] * 7)
         raise
@@ -135,8 +138,13 @@ def _controls() -> SimpleNamespace:
                                   value=list(metrics.DEFAULT_METRICS), label="Metrics", elem_classes=[ADVANCED])
     with gr.Accordion("Codec options", open=False, elem_classes=[ADVANCED]):
         extra = codec_options_box()
+    outside = gr.File(label="Add a file encoded elsewhere (optional: made from this image by another encoder; "
+                      "measured like the rest, its own bytes)", type="filepath", elem_id="elsewhere")
+    # the file reaches the handler through a State, so /compare's API parameters stay as they were
+    outside_path = gr.State(None)
+    outside.change(lambda f: f, outside, outside_path, api_visibility="private", queue=False, show_progress="hidden")
     return SimpleNamespace(upload=upload, sample=sample, samples=samples, run=run, mode=mode, quality=quality,
-                           target_value=target_value, form=[codecs, mode, quality, target_value, metric_ids, extra])
+                           target_value=target_value, form=[codecs, mode, quality, target_value, metric_ids, extra, outside_path])
 
 
 def _results() -> SimpleNamespace:
