@@ -171,3 +171,24 @@ def test_score_says_what_is_wrong_in_one_line(case, photo, tmp_path):
         return
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert ("differ in size" if case == "sizes" else "corrupt") in done.stderr
+
+
+def test_the_difference_views_draw_each_metrics_own_map(photo, monkeypatch, tmp_path):
+    from imgcr import views
+    from imgcr.errors import ImgcrError
+
+    buf = io.BytesIO()
+    Image.fromarray(photo).save(buf, "JPEG", quality=20)
+    jpeg = np.asarray(Image.open(buf).convert("RGB"))
+    heat = views.render(photo, jpeg, "SSIMULACRA2 error map")
+    assert heat.shape == photo.shape and heat.dtype == np.uint8 and heat.max() > 128
+    assert not views.render(photo, photo, "SSIMULACRA2 error map").any()  # identical: black
+    # where SSIMULACRA2 sees more error, the map is brighter: a JPEG at quality 20 against one at 90
+    Image.fromarray(photo).save(buf := io.BytesIO(), "JPEG", quality=90)
+    fine = views.render(photo, np.asarray(Image.open(buf).convert("RGB")), "SSIMULACRA2 error map")
+    assert fine.astype(float).mean() < heat.astype(float).mean()
+    libjxl = views.render(photo, jpeg, "Butteraugli heat map (libjxl)")
+    assert libjxl.shape == photo.shape and libjxl.std() > 0
+    monkeypatch.setenv("IMGCR_BUTTERAUGLI", str(tmp_path / "not-here"))
+    with pytest.raises(ImgcrError, match="libjxl-devtools"):
+        views.render(photo, jpeg, "Butteraugli heat map (libjxl)")

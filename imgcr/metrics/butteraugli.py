@@ -52,14 +52,13 @@ def _ppm(path: Path, pixels: np.ndarray) -> None:
 
 
 def _read_heatmap(path: Path) -> np.ndarray:
-    """libjxl's ``--distmap`` output: its heat map of the distance (a colour PFM, linear light, rows bottom to
-    top) as displayable uint8 sRGB."""
+    """libjxl's ``--distmap`` output: its heat map of the distance (a colour PFM, rows bottom to top) as uint8 RGB.
+    The values are libjxl's colour-map coordinates (black, blue, cyan, green below its 'good' threshold; yellow,
+    red, magenta, white towards and past 'bad'), drawn as they are."""
     parts = path.read_bytes().split(b"\n", 3)
     w, h = (int(v) for v in parts[1].split())
     data = np.frombuffer(parts[3], dtype="<f4" if float(parts[2]) < 0 else ">f4").reshape(h, w, 3)[::-1]
-    v = np.clip(data, 0, 1).astype(np.float64)
-    srgb = np.where(v <= 0.0031308, v * 12.92, 1.055 * v ** (1 / 2.4) - 0.055)
-    return np.ascontiguousarray(np.round(srgb * 255).astype(np.uint8))
+    return np.ascontiguousarray(np.rint(np.clip(data, 0, 1) * 255).astype(np.uint8))
 
 
 def _run(ref: np.ndarray, dist: np.ndarray, distmap: bool) -> tuple[Distance, np.ndarray | None]:
