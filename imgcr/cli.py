@@ -435,10 +435,12 @@ def _decode(args) -> int:
 
 
 def _weight_specs():
+    from imgcr.codecs.zoo import ZOO
     from imgcr.metrics.lpips_metric import ALEXNET_TRUNK
     from imgcr.models import MODELS
 
-    return {s.id: s for s in (ALEXNET_TRUNK, *(m.weights for m in MODELS if m.weights is not None))}
+    published = [p.weight(q) for p in ZOO for q in range(1, len(p.prefixes) + 1)]
+    return {s.id: s for s in (ALEXNET_TRUNK, *(m.weights for m in MODELS if m.weights is not None), *published)}
 
 
 def _weights_download(args) -> int:

@@ -120,7 +120,7 @@ def remote_size(url: str, timeout: float = 10.0) -> int | None:
 def sources(spec: WeightFile) -> list[str]:
     """Where ``spec`` can be downloaded from, in the order tried: ``hf://REPO@REV/PATH``, then its URL."""
     out = []
-    if spec.sha256 and config.hub_repo():
+    if (spec.sha256 or spec.url_sha256_prefix) and config.hub_repo():
         out.append(f"hf://{config.hub_repo()}@{config.hub_revision()}/{spec.names[0]}")
     if spec.url:
         out.append(spec.url)
@@ -158,13 +158,15 @@ def _from_hub(spec: WeightFile, progress: Callable[[int, int], None] | None) -> 
     except Exception as exc:  # HTTP, network, offline-mode and cache errors alike: one line
         raise WeightsError(f"{spec.id}: Hub download of {where} failed: {first_line(exc, 160)}") from None
     digest = sha256_file(got)
-    if digest not in spec.sha256:
+    if not (digest in spec.sha256 if spec.sha256 else digest.startswith(spec.url_sha256_prefix)):
         blob = got.resolve()
         for p in {got, blob}:
             p.unlink(missing_ok=True)
         raise WeightsError(f"{spec.id}: {where} failed its sha256 check (got {digest[:16]}...); nothing was kept")
     target = config.cache_dir() / "weights" / name
     target.parent.mkdir(parents=True, exist_ok=True)
+    if not spec.sha256:  # only the source's prefix was known: the full hash is recorded at this first download
+        target.with_name(target.name + ".sha256").write_text(f"{digest}  {target.name}\n")
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, suffix=".part")
     os.close(fd)
     tmp = Path(tmp_name)
@@ -239,7 +241,7 @@ def download(
         if not ok:
             raise WeightsError(f"{spec.id}: downloaded file failed its sha256 check (got {digest[:16]}...)")
         os.replace(tmp, target)
-        if not spec.sha256 and not spec.url_sha256_prefix:
+        if not spec.sha256:  # unpinned, or only the source's prefix known: the full hash is recorded at first download
             target.with_name(target.name + ".sha256").write_text(f"{digest}  {target.name}\n")
     except OSError as exc:
         raise WeightsError(f"{spec.id}: download from {url} failed: {exc}") from None

@@ -15,6 +15,7 @@ from imgcr.codecs.png import PngCodec
 from imgcr.codecs.qoi import QoiCodec
 from imgcr.codecs.restored import RestoredCodec
 from imgcr.codecs.webp import WebpCodec
+from imgcr.codecs.zoo import zoo_codecs
 from imgcr.errors import CodecUnavailableError, UnknownNameError
 
 REGISTRY: dict[str, Codec] = {
@@ -40,6 +41,8 @@ REGISTRY.update({c.id: c for c in (RestoredCodec(_jpeg, "dncnn3"), RestoredCodec
 
 # learned codecs: imgcr's own trained networks, entropy-coded into .icr files
 REGISTRY.update({c.id: c for c in learned_codecs()})
+# the published learned codecs (CompressAI's pretrained models), through imgcr's port; weights on first use
+REGISTRY.update({c.id: c for c in zoo_codecs()})
 
 DEFAULT_CODECS = ("jpeg", "png", "jpeg2000", "webp", "avif", "jpegxl")
 

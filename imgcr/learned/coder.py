@@ -98,12 +98,39 @@ def cost(values: np.ndarray, which: np.ndarray, tables: list[Table]) -> tuple[fl
     return bits, escapes
 
 
-class Writer:
-    """Collects coded groups and escapes; :meth:`finish` gives the stream's bytes."""
+_BITS = 33  # an escape's bit length (0-32) is coded first, then its bits in chunks of at most 16
 
-    def __init__(self):
+
+def _zigzag(v: np.ndarray) -> np.ndarray:
+    return np.where(v >= 0, 2 * v, -2 * v - 1).astype(np.int64)
+
+
+def _unzigzag(z: int) -> int:
+    return z // 2 if z % 2 == 0 else -(z + 1) // 2
+
+
+class Writer:
+    """Collects coded groups and escapes; :meth:`finish` gives the stream's bytes.
+
+    ``inline_escapes``: code each escaped value inside the stream, right after its group (its bit length, then
+    its bits, uniformly; about 5 + log2 |v| bits, as CompressAI's bypass coding spends) instead of in the
+    file's escape list (4 bytes each: imgcr's own codecs' format)."""
+
+    def __init__(self, inline_escapes: bool = False):
         self.encoder = _constriction().stream.queue.RangeEncoder()
         self.escapes: list[np.ndarray] = []
+        self.inline = inline_escapes
+
+    def _put_inline(self, values: np.ndarray) -> None:
+        model = _constriction().stream.model
+        for z in _zigzag(values):
+            n = int(z).bit_length()
+            self.encoder.encode(np.array([n], dtype=np.int32), model.Uniform(_BITS))
+            rest, left = int(z), n
+            while left > 0:
+                k = min(16, left)
+                self.encoder.encode(np.array([rest & ((1 << k) - 1)], dtype=np.int32), model.Uniform(1 << k))
+                rest, left = rest >> k, left - k
 
     def put(self, values: np.ndarray, which: np.ndarray, tables: list[Table]) -> None:
         values = np.asarray(values).reshape(-1).astype(np.int64)
@@ -112,9 +139,12 @@ class Writer:
             sym = v - table.offset
             esc = (sym < 0) | (sym >= table.size)
             sym[esc] = table.size
-            if esc.any():
-                self.escapes.append(v[esc])
             self.encoder.encode(sym.astype(np.int32), table.model)
+            if esc.any():
+                if self.inline:
+                    self._put_inline(v[esc])
+                else:
+                    self.escapes.append(v[esc])
 
     def finish(self) -> tuple[bytes, np.ndarray]:
         escapes = np.concatenate(self.escapes) if self.escapes else np.zeros(0, dtype=np.int64)
@@ -122,13 +152,27 @@ class Writer:
 
 
 class Reader:
-    def __init__(self, stream: bytes, escapes: np.ndarray):
+    def __init__(self, stream: bytes, escapes: np.ndarray, inline_escapes: bool = False):
         if len(stream) % 4:
             raise CodecError("the coded stream is truncated")
         words = np.frombuffer(stream, dtype="<u4").astype(np.uint32)
         self.decoder = _constriction().stream.queue.RangeDecoder(words)
         self.escapes = np.asarray(escapes, dtype=np.int64)
         self.used = 0
+        self.inline = inline_escapes
+
+    def _get_inline(self, count: int) -> np.ndarray:
+        model = _constriction().stream.model
+        out = np.empty(count, dtype=np.int64)
+        for i in range(count):
+            n = int(self.decoder.decode(model.Uniform(_BITS), 1)[0])
+            z, shift = 0, 0
+            while shift < n:
+                k = min(16, n - shift)
+                z |= int(self.decoder.decode(model.Uniform(1 << k), 1)[0]) << shift
+                shift += k
+            out[i] = _unzigzag(z)
+        return out
 
     def get(self, which: np.ndarray, tables: list[Table]) -> np.ndarray:
         which = np.asarray(which)
@@ -139,7 +183,9 @@ class Reader:
             v = sym + table.offset
             esc = sym == table.size
             n = int(esc.sum())
-            if n:
+            if n and self.inline:
+                v[esc] = self._get_inline(n)
+            elif n:
                 if self.used + n > len(self.escapes):
                     raise CodecError("the file's escape list is shorter than its stream says (corrupt file)")
                 v[esc] = self.escapes[self.used : self.used + n]
