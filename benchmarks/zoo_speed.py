@@ -58,7 +58,7 @@ def main() -> None:
             params = sum(p.numel() for p in net.parameters())
             times = []
             for pic in inputs.values():
-                x = torch.from_numpy(np.asarray(pic)).permute(2, 0, 1)[None].float() / 255
+                x = torch.from_numpy(np.array(pic)).permute(2, 0, 1)[None].float() / 255
                 transform_seconds(net, x)  # warm-up
                 times.append(min(transform_seconds(net, x) for _ in range(2)))
             rows.append(f"| {pub.id} | {pub.kodak_bd_rate:+.1f} % | {n}, {m} | {params / 1e6:.2f} M | "
