@@ -29,7 +29,7 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "tests" / "fixtures" / "compressai"
-WIDTHS = {"bmshj2018-factorized": (16, 24), "bmshj2018-hyperprior": (16, 24), "mbt2018-mean": (16, 24)}
+WIDTHS = {"bmshj2018-factorized": (16, 24), "bmshj2018-hyperprior": (16, 24), "mbt2018-mean": (16, 24), "mbt2018": (16, 24)}
 
 
 def crops(kodak: Path, n: int, size: int, rng: np.random.Generator) -> torch.Tensor:

@@ -107,7 +107,8 @@ coded latents, and the picture shown is that file decoded. The encoder can also 
 your image before coding it (the option `ae-hyperprior.refine=10` in Compare's codec options): the same
 decoder reads the file, which is a few per cent smaller at the same quality, but encoding takes ~30 times longer.
 imgcr's own networks trained for hours on two CPU cores; the published, fully trained models of the same designs
-(`bmshj2018-factorized`, `bmshj2018-hyperprior`, `mbt2018-mean`: CompressAI's pretrained weights, 40-58 % fewer
-bits than JPEG at equal PSNR on Kodak) are codecs too, through imgcr's own port: their weights download on first use
-(`python -m imgcr weights download bmshj2018-hyperprior-4`, or with downloads allowed, as on a Space).
+(`bmshj2018-factorized`, `bmshj2018-hyperprior`, `mbt2018-mean`, `mbt2018`: CompressAI's pretrained weights, 45-61 %
+fewer bits than JPEG at equal PSNR on Kodak; `mbt2018` decodes position by position and takes seconds) are codecs
+too, through imgcr's own port: their weights download on first use (`python -m imgcr weights download
+bmshj2018-hyperprior-4`, or with downloads allowed, as on a Space).
 """

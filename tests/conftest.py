@@ -91,6 +91,10 @@ def browser():
 def upload(pg, component: str, path: Path, tries: int = 3, wait_ms: int = 30_000) -> None:
     """Drop ``path`` on the Gradio upload ``component`` (a CSS id) and wait until its name shows; drop it again
     if it does not (on 2 busy cores a drop was lost once in a while, the name never appearing in 90 s)."""
+    try:  # a tab just opened may not have rendered the drop zone yet: without this, its absence reads as "taken"
+        pg.wait_for_selector(f"{component} input[type=file]", state="attached", timeout=30_000)
+    except Exception:
+        pass  # really taken already (the name is late), handled below
     for attempt in range(tries):
         if pg.locator(f"{component} input[type=file]").count() == 0:
             # the drop was taken (the component shows a file, no drop zone) but its name is late: wait, do not re-drop

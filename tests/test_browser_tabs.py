@@ -195,6 +195,7 @@ def test_restore_tab(browser, app_server, tmp_path, weights_dir, photo):
     bad.write_text("not an image")
     pg, errors = open_page(browser, app_server)
     pg.get_by_role("tab", name="Restore").click()
+    pg.wait_for_selector("#restore-run", timeout=30_000)  # the tab is rendered before its drop zone is used
     upload(pg, "#restore-upload", bad)
     pg.click("#restore-run")
     wait_text(pg, "#restore-status", "text file, not an image", timeout=60_000)  # the reason stays in the status line

@@ -59,7 +59,7 @@ def test_the_port_gives_compressais_reconstruction_likelihoods_and_rate(name):
         stream, escapes = net.compress(x)
         decoded = net.decompress(stream, escapes, 256, 256)
     ours = len(stream) + 4 * len(escapes)
-    assert rate["bytes"] >= 1000  # real content: untrained, the two hyperprior models code this crop in 188 bytes
+    assert rate["bytes"] >= 500  # real content: untrained, the two hyperprior models code this crop in 188 bytes
     assert abs(ours - rate["bytes"]) <= max(0.01 * rate["bytes"], 8 * len(fx["cases"][0]["likelihoods"])), (ours, rate["bytes"])
     assert torch.allclose(decoded.flatten()[::4099], rate["decoded_sample"], atol=1e-5)
     assert abs(float(decoded.double().sum()) - rate["decoded_sum"]) < 1e-2

@@ -55,6 +55,9 @@ ZOO = (
               ("7eb97409", "93677231", "6d87be32", "de1b779c", "f8b614e1", "1ab9c41e", "3804dcbd", "a583f0cf"), -55.3),
     Published("mbt2018-mean", "Published: mean-scale hyperprior (Minnen 2018, CompressAI)", "mbt2018-mean",
               ("e522738d", "e54a039d", "723404a8", "6dba02a3", "d504e8eb", "a19628ab", "d5d441d1", "8089ae3e"), -58.2),
+    Published("mbt2018", "Published: joint autoregressive (Minnen 2018, CompressAI; serial, slow)", "mbt2018",
+              ("3f36cd77", "43b70cdd", "22901978", "456e2af9", "b4a046dd", "7052e5ea", "8ba2bf82", "dd0097aa"), -61.3,
+              serial=True),
 )
 
 

@@ -1,8 +1,9 @@
-"""CompressAI's published image codecs without a serial context model, as imgcr's own modules.
+"""CompressAI's published image codecs, as imgcr's own modules.
 
 - ``bmshj2018-factorized`` (:class:`FactorizedPrior`): Ballé et al. 2018's factorized-prior baseline;
 - ``bmshj2018-hyperprior`` (:class:`ScaleHyperprior`): the scale hyperprior;
-- ``mbt2018-mean`` (:class:`MeanScaleHyperprior`): Minnen et al. 2018's mean-and-scale hyperprior.
+- ``mbt2018-mean`` (:class:`MeanScaleHyperprior`): Minnen et al. 2018's mean-and-scale hyperprior;
+- ``mbt2018`` (:class:`JointAutoregressive`): the same with its serial context model (coded in raster order).
 
 Module names follow CompressAI's (``g_a``, ``g_s``, ``h_a``, ``h_s``, ``entropy_bottleneck``,
 ``gaussian_conditional``), so its published state dicts load as they are (:meth:`ZooModel.from_state_dict`).
@@ -164,4 +165,80 @@ class MeanScaleHyperprior(ScaleHyperprior):
         return y
 
 
-MODELS: dict[str, type[ZooModel]] = {m.name: m for m in (FactorizedPrior, ScaleHyperprior, MeanScaleHyperprior)}
+class MaskedConv2d(nn.Conv2d):
+    """A convolution that sees only what a raster-order decoder already has: the rows above and the elements to
+    the left (CompressAI's mask type A, kept as the ``mask`` buffer its files carry)."""
+
+    mask: torch.Tensor
+
+    def __init__(self, cin: int, cout: int, kernel_size: int = 5):
+        super().__init__(cin, cout, kernel_size, padding=kernel_size // 2)
+        mask = torch.ones_like(self.weight.data)
+        mask[:, :, kernel_size // 2, kernel_size // 2:] = 0
+        mask[:, :, kernel_size // 2 + 1:] = 0
+        self.register_buffer("mask", mask)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.conv2d(x, self.weight * self.mask, self.bias, padding=self.padding)
+
+
+class JointAutoregressive(MeanScaleHyperprior):
+    """``mbt2018``: the mean-scale hyperprior plus a serial context model (Minnen et al. 2018). Each latent
+    position's Gaussian comes from the hyperprior and from the already-decoded positions above and to its left,
+    so coding runs position by position in raster order (seconds per image on a CPU)."""
+
+    name = "mbt2018"
+    kernel = 5
+
+    def __init__(self, n: int, m: int):
+        super().__init__(n, m)
+        self.context_prediction = MaskedConv2d(m, 2 * m, self.kernel)
+        self.entropy_parameters = nn.Sequential(
+            nn.Conv2d(m * 12 // 3, m * 10 // 3, 1), nn.LeakyReLU(inplace=True), nn.Conv2d(m * 10 // 3, m * 8 // 3, 1),
+            nn.LeakyReLU(inplace=True), nn.Conv2d(m * 8 // 3, m * 6 // 3, 1))
+
+    def forward(self, x: torch.Tensor) -> dict:
+        y = self.g_a(x)
+        z_hat, z_lik = self.entropy_bottleneck(self.h_a(y))
+        y_hat = torch.round(y)  # the evaluation forward rounds without the means (the coded file rounds with them)
+        params = self.entropy_parameters(torch.cat((self.h_s(z_hat), self.context_prediction(y_hat)), 1))
+        scales, means = params.chunk(2, 1)
+        _, y_lik = self.gaussian_conditional(y, scales, means)
+        return {"x_hat": self.g_s(y_hat), "likelihoods": {"y": y_lik, "z": z_lik}}
+
+    def _position(self, y_pad: torch.Tensor, hyper: torch.Tensor, h: int, w: int, weight: torch.Tensor):
+        """(scales, means) of the latent at (h, w), from what lies above and to its left."""
+        crop = y_pad[:, :, h : h + self.kernel, w : w + self.kernel]
+        ctx = F.conv2d(crop, weight, self.context_prediction.bias)
+        params = self.entropy_parameters(torch.cat((hyper[:, :, h : h + 1, w : w + 1], ctx), 1))
+        return params.chunk(2, 1)
+
+    def code(self, w: coder.Writer, x: torch.Tensor) -> None:
+        y = self.g_a(x)
+        z_hat = self.entropy_bottleneck.put(w, self.h_a(y))
+        hyper = self.h_s(z_hat)
+        pad = self.kernel // 2
+        y_pad = F.pad(y, (pad, pad, pad, pad))
+        weight = self.context_prediction.weight * self.context_prediction.mask
+        for h in range(y.shape[2]):
+            for col in range(y.shape[3]):
+                scales, means = self._position(y_pad, hyper, h, col, weight)
+                value = y_pad[:, :, h + pad : h + pad + 1, col + pad : col + pad + 1]
+                y_pad[:, :, h + pad, col + pad] = self.gaussian_conditional.put(w, value, scales, means)[:, :, 0, 0]
+
+    def decode(self, r: coder.Reader, height: int, width: int) -> torch.Tensor:
+        h_lat, w_lat = self.latent_size(height, width, 64)
+        z_hat = self.entropy_bottleneck.get(r, (1, self.n, h_lat, w_lat))
+        hyper = self.h_s(z_hat)
+        pad = self.kernel // 2
+        y_pad = torch.zeros(1, self.m, h_lat * 4 + 2 * pad, w_lat * 4 + 2 * pad)
+        weight = self.context_prediction.weight * self.context_prediction.mask
+        for h in range(h_lat * 4):
+            for col in range(w_lat * 4):
+                scales, means = self._position(y_pad, hyper, h, col, weight)
+                y_pad[:, :, h + pad, col + pad] = self.gaussian_conditional.get(r, scales, means)[:, :, 0, 0]
+        return self.g_s(y_pad[:, :, pad:-pad, pad:-pad])
+
+
+MODELS: dict[str, type[ZooModel]] = {m.name: m for m in (FactorizedPrior, ScaleHyperprior, MeanScaleHyperprior,
+                                                        JointAutoregressive)}
