@@ -29,7 +29,8 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "tests" / "fixtures" / "compressai"
-WIDTHS = {"bmshj2018-factorized": (16, 24), "bmshj2018-hyperprior": (16, 24), "mbt2018-mean": (16, 24), "mbt2018": (16, 24)}
+WIDTHS = {"bmshj2018-factorized": (16, 24), "bmshj2018-hyperprior": (16, 24), "mbt2018-mean": (16, 24), "mbt2018": (16, 24),
+          "cheng2020-anchor": (16, None), "cheng2020-attn": (16, None)}  # Cheng's designs have N = M
 
 
 def crops(kodak: Path, n: int, size: int, rng: np.random.Generator) -> torch.Tensor:
@@ -39,7 +40,8 @@ def crops(kodak: Path, n: int, size: int, rng: np.random.Generator) -> torch.Ten
         img = images[rng.integers(len(images))]
         y, x = rng.integers(img.shape[0] - size), rng.integers(img.shape[1] - size)
         out.append(img[y : y + size, x : x + size])
-    return torch.from_numpy(np.stack(out)).permute(0, 3, 1, 2).float() / 255
+    # contiguous: a backward pass through cheng2020 on the permuted (non-contiguous) view segfaults (torch 2.14.1, CPU)
+    return torch.from_numpy(np.stack(out)).permute(0, 3, 1, 2).contiguous().float() / 255
 
 
 def train(net, kodak: Path, steps: int, lam: float, seed: int, lr: float) -> None:
@@ -78,7 +80,7 @@ def main() -> None:
     for name, (n, m) in WIDTHS.items():
         if args.only and name not in args.only.split(","):
             continue
-        net = model_architectures[name](N=n, M=m)
+        net = model_architectures[name](N=n) if m is None else model_architectures[name](N=n, M=m)
         train(net, args.kodak, args.steps, args.lam, seed=1, lr=args.lr)
         net.update(force=True)
         cases = []

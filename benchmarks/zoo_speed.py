@@ -27,11 +27,12 @@ from docs_block import write_block  # noqa: E402
 
 from imgcr.codecs.zoo import LICENCE, ZOO  # noqa: E402
 from imgcr.learned.threads import coding_threads  # noqa: E402
-from imgcr.learned.zoo.models import MODELS  # noqa: E402
+from imgcr.learned.zoo.designs import MODELS  # noqa: E402
 
 # published widths (N, M): qualities 1-5 / 6-8 (mbt2018-mean, mbt2018: 1-4 / 5-8), from CompressAI's zoo configuration
 WIDTHS = {"bmshj2018-factorized": ((128, 192), (192, 320)), "bmshj2018-hyperprior": ((128, 192), (192, 320)),
-          "mbt2018-mean": ((128, 192), (192, 320)), "mbt2018": ((192, 192), (192, 320))}
+          "mbt2018-mean": ((128, 192), (192, 320)), "mbt2018": ((192, 192), (192, 320)),
+          "cheng2020-anchor": ((128, 128), (192, 192)), "cheng2020-attn": ((128, 128), (192, 192))}
 
 
 def transform_seconds(net, x: torch.Tensor) -> float:
@@ -69,7 +70,7 @@ def main() -> None:
         info = ("The published designs imgcr has ported (imgcr's own modules, CompressAI's state-dict layout, checked "
                 "against CompressAI 1.2.8 in tests/test_zoo.py), at their published widths. BD-rate: CompressAI's own "
                 "Kodak runs against its JPEG anchor. Time: the transforms on this machine's 2 cores, random weights "
-                "(the published files are fetched on first use and cannot be fetched here). mbt2018 also runs its context "
+                "(the published files are fetched on first use and cannot be fetched here). mbt2018 and cheng2020 also run their context "
                 "model once per latent position in raster order (1,536 positions for a Kodak image, 10,240 for "
                 "2048x1280), on top of these transforms. "
                 "`python benchmarks/zoo_speed.py --write docs/learned.md`.")

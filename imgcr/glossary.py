@@ -107,8 +107,8 @@ coded latents, and the picture shown is that file decoded. The encoder can also 
 your image before coding it (the option `ae-hyperprior.refine=10` in Compare's codec options): the same
 decoder reads the file, which is a few per cent smaller at the same quality, but encoding takes ~30 times longer.
 imgcr's own networks trained for hours on two CPU cores; the published, fully trained models of the same designs
-(`bmshj2018-factorized`, `bmshj2018-hyperprior`, `mbt2018-mean`, `mbt2018`: CompressAI's pretrained weights, 45-61 %
-fewer bits than JPEG at equal PSNR on Kodak; `mbt2018` decodes position by position and takes seconds) are codecs
-too, through imgcr's own port: their weights download on first use (`python -m imgcr weights download
+(`bmshj2018-factorized`, `bmshj2018-hyperprior`, `mbt2018-mean`, `mbt2018`, `cheng2020-anchor`, `cheng2020-attn`:
+CompressAI's pretrained weights, 45-65 % fewer bits than JPEG at equal PSNR on Kodak; the last three decode position
+by position and take seconds) are codecs too, through imgcr's own port: their weights download on first use (`python -m imgcr weights download
 bmshj2018-hyperprior-4`, or with downloads allowed, as on a Space).
 """

@@ -26,7 +26,7 @@ from imgcr import weights
 from imgcr.codecs.zoo import ZOO, ZooCodec
 from imgcr.errors import CodecError, WeightsError
 from imgcr.learned.threads import coding_threads
-from imgcr.learned.zoo.models import MODELS
+from imgcr.learned.zoo.designs import MODELS
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "compressai"
@@ -73,7 +73,7 @@ def test_compressais_older_key_names_load(name):
         for new, was in (("matrices.", "_matrix"), ("biases.", "_bias"), ("factors.", "_factor")):
             if k.startswith(f"entropy_bottleneck.{new}"):
                 k = f"entropy_bottleneck.{was}{k.rsplit('.', 1)[1]}"
-        old[f"module.{k}"] = v
+        old[f"module.{k.replace('.skip.', '.downsample.')}"] = v  # cheng2020's residual blocks: once "downsample"
     net = MODELS[name].from_state_dict(old)
     x = fx["cases"][0]["x"]
     with torch.no_grad():

@@ -58,6 +58,10 @@ ZOO = (
     Published("mbt2018", "Published: joint autoregressive (Minnen 2018, CompressAI; serial, slow)", "mbt2018",
               ("3f36cd77", "43b70cdd", "22901978", "456e2af9", "b4a046dd", "7052e5ea", "8ba2bf82", "dd0097aa"), -61.3,
               serial=True),
+    Published("cheng2020-anchor", "Published: Cheng 2020 anchor (CompressAI; serial, slow)", "cheng2020-anchor",
+              ("dad2ebff", "a29008eb", "e49be189", "98b0b468", "23852949", "4c052b1a"), -65.4, serial=True),
+    Published("cheng2020-attn", "Published: Cheng 2020 attention (CompressAI; serial, slow)", "cheng2020_attn-mse",
+              ("465f2b64", "e0805385", "2d07bbdf", "f7b0ccf2", "26c8920e", "730501f2"), -65.1, serial=True),
 )
 
 
@@ -145,7 +149,7 @@ def _read(arch: str, path: Path) -> tuple[Any, bytes]:
     """The port built from a published file (the state dict, or a checkpoint holding one under ``state_dict``)."""
     import torch
 
-    from imgcr.learned.zoo.models import MODELS
+    from imgcr.learned.zoo.designs import MODELS
 
     raw = path.read_bytes()
     try:

@@ -9,6 +9,7 @@ import gradio as gr
 
 from imgcr import elsewhere, glossary, metrics, views
 from imgcr.codecs import DEFAULT_CODECS, REGISTRY
+from imgcr.codecs.zoo import ZooCodec
 from imgcr.errors import ImgcrError
 from imgcr.pipeline import CompareSettings, compare_iter
 from imgcr.samples import sample_names
@@ -122,7 +123,12 @@ def build(demo: gr.Blocks | None = None) -> None:
 def _controls() -> SimpleNamespace:
     """The left column: input, the run button, the mode and its target, codecs, metrics, options."""
     available = [c.id for c in REGISTRY.values() if c.available]
-    missing = [f"{c.label}: {c.unavailable_reason()}" for c in REGISTRY.values() if not c.available]
+    unavailable = [c for c in REGISTRY.values() if not c.available]
+    published = [c.id for c in unavailable if isinstance(c, ZooCodec)]  # one sentence for the six, not six
+    missing = [f"{c.label}: {c.unavailable_reason()}" for c in unavailable if not isinstance(c, ZooCodec)]
+    if published:
+        missing.append(f"the published learned codecs ({', '.join(published)}) until their weights are fetched: set "
+                       "IMGCR_ALLOW_DOWNLOADS=1 or run `python -m imgcr weights download ID-QUALITY`")
     upload = gr.File(label="Drop an image (PNG, JPEG, WebP, AVIF, TIFF, BMP, GIF...)", type="filepath", elem_id="upload")
     samples = sample_names()
     sample = gr.Dropdown(samples, value=samples[0] if samples else None, label="...or a sample image", elem_id="sample")

@@ -238,7 +238,3 @@ class JointAutoregressive(MeanScaleHyperprior):
                 scales, means = self._position(y_pad, hyper, h, col, weight)
                 y_pad[:, :, h + pad, col + pad] = self.gaussian_conditional.get(r, scales, means)[:, :, 0, 0]
         return self.g_s(y_pad[:, :, pad:-pad, pad:-pad])
-
-
-MODELS: dict[str, type[ZooModel]] = {m.name: m for m in (FactorizedPrior, ScaleHyperprior, MeanScaleHyperprior,
-                                                        JointAutoregressive)}
