@@ -16,6 +16,10 @@ img.imgcr-pixels {{ max-width: none !important; height: auto; display: block; }}
 .imgcr-zoom {{ display: flex; gap: 12px; overflow-x: auto; align-items: flex-start; }}
 .imgcr-zoom figcaption {{ font-size: 13px; }}
 #summary table, #restore-table table {{ font-size: 12.5px; }}
+/* Gradio's "Error" badge would cover the status line's own reason (on a phone, its first words): keep it in the
+   corner, above the text, which says what went wrong */
+#status > [data-testid="status-tracker"], #restore-status > [data-testid="status-tracker"] {{
+  inset: -22px 0 auto auto !important; width: auto !important; height: auto !important; background: transparent !important; }}
 #summary th, #summary td, #restore-table th, #restore-table td {{ padding: 2px 4px !important; }}
 /* Gradio labels file sizes in KiB as "KB": sizes are given in bytes in the tables, so the links just say download */
 .file-preview td.download a {{ font-size: 0 !important; display: inline-block; line-height: 1.4; }}
