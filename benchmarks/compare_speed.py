@@ -71,7 +71,8 @@ def seen(results):
 if case.startswith("cli"):
     from imgcr.search import Target
     target = Target("bpp", 0.5) if case == "cli-bpp" else None
-    kw = dict(quality=75, target=target, metric_ids=("psnr", "ssim", "ms_ssim", "lpips"))
+    from imgcr.metrics import DEFAULT_METRICS
+    kw = dict(quality=75, target=target, metric_ids=DEFAULT_METRICS)
     if hasattr(pipeline, "compare_iter"):
         for update in pipeline.compare_iter(image, SIX, **kw):
             seen(update)
@@ -81,7 +82,8 @@ else:
     from imgcr.ui import compare_tab
     codecs = SIX if case == "tab-q60" else ["jpeg", "webp", "avif", "jpegxl", "jpeg2000", "ae-hyperprior"]
     mode = "Same setting (quality 0-100)" if case == "tab-q60" else "Equal file size (bpp)"
-    metric_ids = ["psnr", "ssim", "ms_ssim", "lpips"]
+    from imgcr.metrics import DEFAULT_METRICS
+    metric_ids = list(DEFAULT_METRICS)
     args = (codecs, mode, 60, 0.5, metric_ids, "")
     import inspect
     params = list(inspect.signature(compare_tab.run_compare).parameters)

@@ -16,6 +16,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -96,6 +97,7 @@ class SearchReport:
     knob_value: float
     note: str
     estimated: int = 0  # settings judged from an estimate without coding (a learned codec's latent search)
+    sampled: int = 0  # encodes of a ~1 MP sample of a big image that guided the search (not counted in encodes)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -109,6 +111,7 @@ class SearchReport:
             "knob_value": self.knob_value,
             "note": self.note,
             "estimated": self.estimated,
+            "sampled": self.sampled,
         }
 
 
@@ -134,7 +137,8 @@ def search(
     real_goal = target.value * w * h / 8 if target.kind == "bpp" else target.value
     goal = target.sign * real_goal  # the search's own values rise with the knob
     prober = _Prober(codec, pixels, settings, target, measure, codec.estimator(pixels, settings))
-    best = prober.run(goal, max_encodes)
+    guide = _sample_search(codec, pixels, settings, target, real_goal, max_encodes) if prober.estimator is None else None
+    best = prober.run(goal, max_encodes, guide[0] if guide else None)
     probes = prober.probes
     value = target.sign * best.value
     error = (value - real_goal) / abs(real_goal) * 100 if real_goal else 0.0
@@ -143,8 +147,39 @@ def search(
     note = "" if met else _why_not(codec, probes, goal, knob)
     used = prober.settings_at(best.knob)
     report = SearchReport(target.kind, target.value, achieved, error, met, len(prober.coded), knob.option,
-                          used[knob.option], note, prober.estimated)
+                          used[knob.option], note, prober.estimated, guide[1] if guide else 0)
     return used, best, report
+
+
+SAMPLE_ABOVE = 2_500_000  # pixels: a bigger image's size search is run on a sample of it first
+SAMPLE_TILE, SAMPLE_GRID = 256, 4  # the sample: 4 x 4 tiles of 256 px from across the image, about 1 MP
+
+
+def sample_of(pixels: np.ndarray) -> np.ndarray | None:
+    """A mosaic of tiles taken evenly across a big image (their corners on a 64 px grid, so every block-based
+    codec sees its blocks in the same phase), or None for an image small enough to search directly."""
+    h, w = pixels.shape[:2]
+    t, n = SAMPLE_TILE, SAMPLE_GRID
+    if h * w <= SAMPLE_ABOVE or min(h, w) < t * n:
+        return None
+    ys = [(h - t) * i // (n - 1) // 64 * 64 for i in range(n)]
+    xs = [(w - t) * i // (n - 1) // 64 * 64 for i in range(n)]
+    return np.ascontiguousarray(np.concatenate(
+        [np.concatenate([pixels[y:y + t, x:x + t] for x in xs], axis=1) for y in ys], axis=0))
+
+
+def _sample_search(codec: Codec, pixels: np.ndarray, settings: dict[str, Any], target: Target, real_goal: float,
+                   max_encodes: int) -> tuple[list[tuple[float, float]], int] | None:
+    """For a size target on a big image: the same search on its sample (a tenth of a 10 MP photo's pixels), its
+    probes scaled to the whole image's bytes, to aim the real encodes. Where the sample's bytes per pixel differ
+    from the image's, the real probes correct it; only real encodes decide what is reported."""
+    sample = sample_of(pixels) if target.kind in ("size", "bpp") else None
+    if sample is None:
+        return None
+    share = sample.shape[0] * sample.shape[1] / (pixels.shape[0] * pixels.shape[1])
+    sub = _Prober(codec, sample, settings, Target("size", real_goal * share), None)
+    _bisect(sub, codec.knob, real_goal * share, max_encodes)
+    return sorted((x, p.value / share) for x, p in sub.coded.items()), len(sub.coded)
 
 
 class _Prober:
@@ -164,10 +199,11 @@ class _Prober:
         assert knob is not None  # search() checked
         return {**self.settings, knob.option: int(x) if knob.integer else round(x, 4)}
 
-    def run(self, goal: float, max_encodes: int) -> Probe:
-        """Bisect, and return the probe closest to ``goal``: a coded one."""
+    def run(self, goal: float, max_encodes: int, guide: list[tuple[float, float]] | None = None) -> Probe:
+        """Bisect (aimed by ``guide``'s (knob, value) points where given), and return the probe closest to
+        ``goal``: a coded one."""
         knob = self.codec.knob
-        _bisect(self, knob, goal, max_encodes)
+        _bisect(self, knob, goal, max_encodes, guide)
         best = min(self.probes.values(), key=lambda p: abs(p.value - goal))
         if self.estimator is None:
             return best
@@ -209,14 +245,18 @@ class _Prober:
         return self.probes[x]
 
 
-def _bisect(probe: _Prober, knob, goal: float, max_encodes: int) -> None:
+def _bisect(probe: _Prober, knob, goal: float, max_encodes: int, guide: list[tuple[float, float]] | None = None) -> None:
     """Narrow the knob's bracket until a probe lands within the stop tolerance, the knob's resolution is reached
     or the encodes run out; then probe the last bracket's ends (the answer lies between them).
 
     The first steps halve the bracket; once both ends have been measured the next point is interpolated
     between them (regula falsi; in log-bytes for size targets, where bytes grow about exponentially with the
     knob), kept at least an eighth of the bracket inside it so the bracket always shrinks. On real photos this
-    takes about half the encodes of halving alone (benchmarks/compare_speed.py)."""
+    takes about half the encodes of halving alone (benchmarks/compare_speed.py).
+
+    With a ``guide`` (a sample's probes, :func:`_sample_search`) the first probe is where the guide meets the
+    goal and the second steps from it along the guide's slope, a quarter further so that the two bracket the
+    goal; the bracket is then closed as above."""
 
     stop = probe.target.tolerances(goal)[0]
 
@@ -227,15 +267,28 @@ def _bisect(probe: _Prober, knob, goal: float, max_encodes: int) -> None:
     lo, hi = float(knob.low), float(knob.high)
     ends: dict[str, Probe] = {}
     resolution = 1.0 if knob.integer else (hi - lo) / 1000
+    aim = _aim(guide, scale, goal) if guide else None
     while hi - lo > resolution and len(probe.probes) < max_encodes:
         mid = (lo + hi) / 2
+        margin = (hi - lo) / 8
         if "lo" in ends and "hi" in ends:
             a, b = scale(max(ends["lo"].value, 1e-12)), scale(max(ends["hi"].value, 1e-12))
             if b > a:
-                margin = (hi - lo) / 8
                 mid = min(max(lo + (scale(goal) - a) / (b - a) * (hi - lo), lo + margin), hi - margin)
+        elif aim is not None and not probe.probes:
+            mid = aim[0]
+        elif aim is not None and aim[1] and len(probe.probes) == 1:
+            (first,) = probe.probes.values()
+            step = 1.25 * (scale(goal) - scale(max(first.value, 1e-12))) / aim[1]
+            # at least the knob's resolution into the open side; the knob's end itself where it comes that close
+            if "lo" in ends:
+                mid = min(first.knob + max(step, resolution), hi)
+                mid = hi if hi - mid < 2 * resolution else mid
+            else:
+                mid = max(first.knob + min(step, -resolution), lo)
+                mid = lo if mid - lo < 2 * resolution else mid
         mid = float(round(mid)) if knob.integer else mid
-        if mid in (lo, hi):
+        if mid in probe.probes:  # rounding gave a value already probed: the bracket cannot shrink
             break
         p = probe(mid)
         if close_enough(p):
@@ -248,6 +301,23 @@ def _bisect(probe: _Prober, knob, goal: float, max_encodes: int) -> None:
         if len(probe.probes) >= max_encodes or any(close_enough(p) for p in probe.probes.values()):
             break
         probe(edge)
+
+
+def _aim(guide: list[tuple[float, float]], scale, goal: float) -> tuple[float, float | None]:
+    """Where the guide's points (knob, value; rising) meet ``goal``, and their slope there (in ``scale``; None
+    when they show none): between the two that bracket it, else from the nearest end."""
+    pts = [(x, scale(max(v, 1e-12))) for x, v in guide]
+    g = scale(goal)
+    pairs = list(pairwise(pts))
+    pair = next(((a, b) for a, b in pairs if a[1] <= g <= b[1]), None)
+    if pair is None and pairs:
+        pair = pairs[0] if g < pts[0][1] else pairs[-1]
+    if pair is None or pair[1][1] <= pair[0][1]:
+        return (min(pts, key=lambda p: abs(p[1] - g))[0], None)
+    (xa, fa), (xb, fb) = pair
+    slope = (fb - fa) / (xb - xa)
+    x = xa + (g - fa) / slope if fa <= g <= fb else (xa if g < fa else xb)
+    return x, slope
 
 
 def _why_not(codec: Codec, probes: dict[float, Probe], goal: float, knob) -> str:

@@ -165,3 +165,18 @@ def test_lpips_against_a_cached_reference_in_bands_equals_the_plain_call(weights
     scorer = metrics.Scorer(ref)
     assert scorer.compute("lpips", test) == pytest.approx(plain, abs=1e-6)
     assert scorer.compute("psnr", test) == metrics.compute("psnr", ref, test)
+
+
+def test_ssim_and_ms_ssim_in_bands_of_rows_equal_the_whole_plane(pair, monkeypatch):
+    """SSIM and each MS-SSIM scale are summed band by band (bounded memory on a 50 MP photo): the band height
+    changes nothing."""
+    import importlib
+
+    ssim_mod = importlib.import_module("imgcr.metrics.ssim")  # the package's ``ssim`` is the function
+    ref, test = pair
+    monkeypatch.setattr(ssim_mod, "_BAND", 100_000)
+    whole = (metrics.ssim(ref, test), metrics.ms_ssim(ref, test))
+    for band in (1, 7, 64):
+        monkeypatch.setattr(ssim_mod, "_BAND", band)
+        assert metrics.ssim(ref, test) == pytest.approx(whole[0], abs=1e-12)
+        assert metrics.ms_ssim(ref, test) == pytest.approx(whole[1], abs=1e-12)

@@ -192,3 +192,18 @@ def test_the_difference_views_draw_each_metrics_own_map(photo, monkeypatch, tmp_
     monkeypatch.setenv("IMGCR_BUTTERAUGLI", str(tmp_path / "not-here"))
     with pytest.raises(ImgcrError, match="libjxl-devtools"):
         views.render(photo, jpeg, "Butteraugli heat map (libjxl)")
+
+
+def test_ssimulacra2_in_bands_of_rows_is_the_whole_plane_computation(photo, monkeypatch):
+    """The distorted image's maps are made a band at a time (the memory of a band, not of a 10 MP plane): any band
+    height, down to fewer rows than the blur reaches, gives the same score and error map."""
+    from imgcr.metrics import ssimulacra2 as s2
+
+    ref = photo[:301, :263]
+    dist = np.clip(ref.astype(int) + np.random.default_rng(3).integers(-12, 13, ref.shape), 0, 255).astype(np.uint8)
+    monkeypatch.setattr(s2, "_BAND", 10_000)  # one band: the whole plane at every scale
+    whole, whole_map = Reference(ref).score(dist), Reference(ref).error_map(dist)
+    for band in (3, 16, 97):
+        monkeypatch.setattr(s2, "_BAND", band)
+        assert Reference(ref).score(dist) == pytest.approx(whole, abs=1e-9)
+        assert np.allclose(Reference(ref).error_map(dist), whole_map, rtol=0, atol=1e-6)

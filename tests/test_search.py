@@ -157,3 +157,51 @@ def test_a_searched_codec_is_not_encoded_again_for_its_timing(photo, monkeypatch
     entry = _encode(codec, photo, codec.resolve(75), Target("size", 20_000), repeats=1)
     assert len(calls) == entry.record["target"]["encodes"] and entry.record["timing_runs"] == 1
     assert entry.record["bytes"] == len(entry.data) and entry.record["encode_ms"] > 0
+
+
+@pytest.fixture(scope="module")
+def big_photo(photo) -> np.ndarray:
+    from PIL import Image
+
+    return np.asarray(Image.fromarray(photo).resize((1536, 1088), Image.Resampling.LANCZOS))
+
+
+def test_the_sample_is_tiles_from_across_the_image(big_photo, monkeypatch):
+    from imgcr import search as search_mod
+
+    assert search_mod.sample_of(big_photo) is None  # 1.7 MP: searched directly
+    monkeypatch.setattr(search_mod, "SAMPLE_ABOVE", 1_000_000)
+    sample = search_mod.sample_of(big_photo)
+    assert sample.shape == (1024, 1024, 3)
+    assert np.array_equal(sample[:256, :256], big_photo[:256, :256])
+    y, x = (1088 - 256) // 64 * 64, (1536 - 256) // 64 * 64  # the last tile, its corner on the 64 px grid
+    assert np.array_equal(sample[-256:, -256:], big_photo[y:y + 256, x:x + 256])
+
+
+@pytest.mark.parametrize("codec_id", ["jpeg", "webp"])
+def test_a_big_images_size_search_is_aimed_by_its_sample_and_lands_where_the_full_search_does(codec_id, big_photo,
+                                                                                                monkeypatch):
+    """A sample's cheap probes aim the real encodes; the real encodes alone decide what is reported."""
+    from imgcr import search as search_mod
+
+    codec = get_codec(codec_id)
+    target = Target("bpp", 0.6)
+    full_settings, full_probe, full = search(codec, big_photo, codec.resolve(75), target, None)
+    monkeypatch.setattr(search_mod, "SAMPLE_ABOVE", 1_000_000)
+    settings, probe, report = search(codec, big_photo, codec.resolve(75), target, None)
+    assert report.sampled >= 3 and full.sampled == 0
+    assert report.met and full.met
+    assert abs(report.error_pct) <= abs(full.error_pct) + 0.5, (report, full)
+    assert report.encodes < full.encodes, (report, full)
+    assert len(probe.data) == len(codec.encode(big_photo, settings))
+
+
+def test_an_out_of_reach_size_on_a_big_image_takes_few_real_encodes(big_photo, monkeypatch):
+    """JPEG 2000's knob (target PSNR) tops out below this size: the sample finds the end, the image confirms it."""
+    from imgcr import search as search_mod
+
+    monkeypatch.setattr(search_mod, "SAMPLE_ABOVE", 1_000_000)
+    codec = get_codec("jpeg2000")
+    _, _, report = search(codec, big_photo, codec.resolve(75), Target("bpp", 12.0), None)
+    assert not report.met and "cannot reach" in report.note
+    assert report.encodes <= 2, report

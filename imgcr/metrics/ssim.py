@@ -50,22 +50,55 @@ def _blur(plane: np.ndarray, valid: bool) -> np.ndarray:
 
 def _maps(a: np.ndarray, b: np.ndarray, valid: bool, data_range: float = 255.0):
     """SSIM and contrast-structure maps, ``(C, H, W)``, for float32 ``(C, H, W)`` inputs, channel by channel."""
+    pairs = [_plane_maps(ac, bc, valid, data_range) for ac, bc in zip(a, b, strict=True)]
+    return np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
+
+
+def _plane_maps(a: np.ndarray, b: np.ndarray, valid: bool, data_range: float = 255.0):
+    """One plane's SSIM and contrast-structure maps (float32 results; ``a``, ``b`` uint8 or float32 HxW)."""
     c1 = (_K1 * data_range) ** 2
     c2 = (_K2 * data_range) ** 2
-    ssim_out, cs_out = [], []
-    for ac, bc in zip(a, b, strict=True):
-        a0 = ac - 128.0
-        b0 = bc - 128.0
-        mu_a0, mu_b0 = _blur(a0, valid), _blur(b0, valid)
-        s_sum = _blur(a0 * a0 + b0 * b0, valid)  # only var_a + var_b is needed
-        s_ab = _blur(a0 * b0, valid)
-        mu_ab0 = mu_a0 * mu_b0
-        cs = (2.0 * (s_ab - mu_ab0) + c2) / (s_sum - mu_a0 * mu_a0 - mu_b0 * mu_b0 + c2)
-        mu_a = mu_a0 + 128.0
-        mu_b = mu_b0 + 128.0
-        ssim_out.append((2.0 * mu_a * mu_b + c1) / (mu_a * mu_a + mu_b * mu_b + c1) * cs)
-        cs_out.append(cs)
-    return np.stack(ssim_out), np.stack(cs_out)
+    a0 = np.subtract(a, 128.0, dtype=np.float32)
+    b0 = np.subtract(b, 128.0, dtype=np.float32)
+    mu_a0, mu_b0 = _blur(a0, valid), _blur(b0, valid)
+    s_sum = _blur(a0 * a0 + b0 * b0, valid)  # only var_a + var_b is needed
+    s_ab = _blur(a0 * b0, valid)
+    del a0, b0
+    mu_ab0 = mu_a0 * mu_b0
+    cs = (2.0 * (s_ab - mu_ab0) + c2) / (s_sum - mu_a0 * mu_a0 - mu_b0 * mu_b0 + c2)
+    mu_a = mu_a0 + 128.0
+    mu_b = mu_b0 + 128.0
+    return (2.0 * mu_a * mu_b + c1) / (mu_a * mu_a + mu_b * mu_b + c1) * cs, cs
+
+
+_BAND = 256  # output rows per band: a band's working arrays are a few MB even 8000 px wide
+
+
+def _interior_means(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """Means of one plane's SSIM and contrast-structure maps over the interior (``_TAPS // 2`` px cropped at
+    each border: skimage's crop of the SSIM map, pytorch-msssim's valid filtering), computed in bands of rows.
+
+    A band is filtered with its ``_TAPS // 2`` rows of context above and below, which lie inside the image for
+    every interior row, so each value equals the whole-plane computation's exactly; only the working memory
+    changes (a band's, not the plane's, the difference on a 50 MP photo between a few MB and several GB)."""
+    r = _TAPS // 2
+    h, w = a.shape
+    if h <= 2 * r or w <= 2 * r:
+        raise ValueError(f"SSIM needs at least {_TAPS}x{_TAPS} pixels")
+    s_total = cs_total = 0.0
+    for y0 in range(r, h - r, _BAND):
+        y1 = min(y0 + _BAND, h - r)
+        smap, cs = _plane_maps(a[y0 - r:y1 + r], b[y0 - r:y1 + r], valid=True)
+        s_total += float(smap.sum(dtype=np.float64))
+        cs_total += float(cs.sum(dtype=np.float64))
+    count = (h - 2 * r) * (w - 2 * r)
+    return s_total / count, cs_total / count
+
+
+def _planes(img: np.ndarray) -> list[np.ndarray]:
+    """uint8 HxW or HxWxC -> its C planes (views, no copy)."""
+    x = np.asarray(img)
+    return [x] if x.ndim == 2 else [x[:, :, c] for c in range(x.shape[2])]
 
 
 def _as_float(img: np.ndarray) -> np.ndarray:
@@ -75,10 +108,6 @@ def _as_float(img: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.moveaxis(x, -1, 0))
 
 
-def _channel_means(x: np.ndarray) -> np.ndarray:
-    return x.reshape(x.shape[0], -1).astype(np.float64).mean(axis=1)
-
-
 def ssim_map(ref: np.ndarray, test: np.ndarray) -> np.ndarray:
     """Per-pixel SSIM (mean over channels), same size as the input."""
     smap, _ = _maps(_as_float(ref), _as_float(test), valid=False)
@@ -86,38 +115,39 @@ def ssim_map(ref: np.ndarray, test: np.ndarray) -> np.ndarray:
 
 
 def ssim(ref: np.ndarray, test: np.ndarray) -> float:
-    """Mean SSIM over RGB channels (skimage's Gaussian convention, see module doc)."""
-    smap, _ = _maps(_as_float(ref), _as_float(test), valid=False)
-    r = (_TAPS - 1) // 2
-    if smap.shape[1] <= 2 * r or smap.shape[2] <= 2 * r:
-        raise ValueError(f"SSIM needs at least {_TAPS}x{_TAPS} pixels")
-    return float(_channel_means(smap[:, r:-r, r:-r]).mean())
+    """Mean SSIM over RGB channels (skimage's Gaussian convention, see module doc), in bands of rows."""
+    return float(np.mean([_interior_means(a, b)[0] for a, b in zip(_planes(ref), _planes(test), strict=True)]))
 
 
 def _pool2(x: np.ndarray) -> np.ndarray:
-    """2x2 average pooling over the last two axes, with torch's ``padding = size % 2`` and count_include_pad."""
-    ph, pw = x.shape[-2] % 2, x.shape[-1] % 2
+    """2x2 average pooling of a plane (float32 out), with torch's ``padding = size % 2`` and count_include_pad."""
+    x = np.asarray(x, dtype=np.float32)
+    ph, pw = x.shape[0] % 2, x.shape[1] % 2
     if ph or pw:
-        x = np.pad(x, ((0, 0), (ph, ph), (pw, pw)))
-    h, w = (x.shape[-2] // 2) * 2, (x.shape[-1] // 2) * 2
-    x = x[:, :h, :w]
-    return (x[:, 0::2, 0::2] + x[:, 1::2, 0::2] + x[:, 0::2, 1::2] + x[:, 1::2, 1::2]) * 0.25
+        x = np.pad(x, ((ph, ph), (pw, pw)))
+    h, w = (x.shape[0] // 2) * 2, (x.shape[1] // 2) * 2
+    x = x[:h, :w]
+    return (x[0::2, 0::2] + x[1::2, 0::2] + x[0::2, 1::2] + x[1::2, 1::2]) * 0.25
 
 
 def ms_ssim(ref: np.ndarray, test: np.ndarray) -> float | None:
-    """MS-SSIM (pytorch-msssim's convention), or ``None`` when the short side is under 161 px."""
-    a, b = _as_float(ref), _as_float(test)
-    if min(a.shape[1:]) < MS_SSIM_MIN_SIDE:
+    """MS-SSIM (pytorch-msssim's convention), or ``None`` when the short side is under 161 px.
+
+    Plane by plane, each scale in bands of rows; the next scale is the pooled plane (a quarter of the size),
+    so the working memory is a band's plus the pooled planes'."""
+    if min(np.asarray(ref).shape[:2]) < MS_SSIM_MIN_SIDE:
         return None
     levels = len(MS_SSIM_WEIGHTS)
-    values = []
-    for level in range(levels):
-        smap, cs = _maps(a, b, valid=True)
-        if level < levels - 1:
-            values.append(np.maximum(_channel_means(cs), 0.0))
-            a, b = _pool2(a), _pool2(b)
-        else:
-            values.append(np.maximum(_channel_means(smap), 0.0))
-    stacked = np.stack(values)  # (levels, channels)
-    weights = np.asarray(MS_SSIM_WEIGHTS)[:, None]
-    return float(np.prod(stacked**weights, axis=0).mean())
+    weights = np.asarray(MS_SSIM_WEIGHTS)
+    per_channel = []
+    for a, b in zip(_planes(ref), _planes(test), strict=True):
+        values = []
+        for level in range(levels):
+            s_mean, cs_mean = _interior_means(a, b)
+            if level < levels - 1:
+                values.append(max(cs_mean, 0.0))
+                a, b = _pool2(a), _pool2(b)
+            else:
+                values.append(max(s_mean, 0.0))
+        per_channel.append(float(np.prod(np.asarray(values) ** weights)))
+    return float(np.mean(per_channel))
