@@ -236,7 +236,23 @@ def test_phone_viewport(browser, app_server, tmp_path):
     assert overflow <= 390 + 1, overflow  # the page itself never scrolls sideways (tables scroll inside)
     pg.locator("#run").scroll_into_view_if_needed()
     assert pg.locator("#run").is_visible()
+    pg.wait_for_selector("#compare-bars .js-plotly-plot g.annotation", timeout=120_000)
+    pg.locator("#compare-bars").scroll_into_view_if_needed()
+    def boxes(selector):
+        return [b for b in (t.bounding_box() for t in pg.locator(f"#compare-bars {selector}").all()) if b]
+
+    def apart(a, b):
+        return (a["x"] + a["width"] <= b["x"] + 1 or b["x"] + b["width"] <= a["x"] + 1
+                or a["y"] + a["height"] <= b["y"] + 1 or b["y"] + b["height"] <= a["y"] + 1)
+
+    titles, ticks, axis_titles = boxes("g.annotation"), boxes(".xtick text"), boxes("g[class^='g-y'][class$='title']")
+    assert len(titles) >= 4 and ticks and len(axis_titles) == 4, (titles, axis_titles)  # four charts, on screen
+    for i, a in enumerate(titles):  # no chart title runs into another, into the codec names or an axis title
+        assert a["x"] >= -1 and a["x"] + a["width"] <= 390 + 1, a
+        for b in titles[i + 1:] + ticks + axis_titles:
+            assert apart(a, b), (a, b)
     pg.screenshot(path=str(shots(tmp_path) / "phone.png"))
+    pg.locator("#compare-bars").screenshot(path=str(shots(tmp_path) / "phone_bars.png"))
     assert not errors, errors
     pg.close()
 

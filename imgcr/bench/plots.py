@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -14,6 +15,17 @@ from imgcr.bench.rd import curves
 from imgcr.codecs import REGISTRY
 
 TEMPLATE = "plotly_white"
+
+
+def _wrap(text: str, width: int = 48) -> str:
+    """A title broken into lines of at most ``width`` characters: plotly never wraps, and on a 390 px phone a
+    one-line title runs into its neighbour's or off the chart."""
+    return "<br>".join(textwrap.wrap(text, width)) or text
+
+
+def _short(metric_id: str) -> str:
+    """A metric's name without its convention (the axis title carries the unit)."""
+    return metrics.METRICS[metric_id].label.split(" (")[0]
 
 
 def _label(codec: str) -> str:
@@ -37,7 +49,7 @@ def rd_figure(records: Sequence[dict], metric: str = "psnr", image: str | None =
                            f"{spec.label}: %{{y:.4f}}<br>images: %{{customdata[1]}}<extra></extra>"),
         ))
     scope = f"image {image}" if image else "mean over images at equal setting"
-    fig.update_layout(template=TEMPLATE, title=f"Rate-distortion: {spec.label} ({scope})",
+    fig.update_layout(template=TEMPLATE, title=_wrap(f"Rate-distortion: {spec.label} ({scope})", 60),
                       xaxis_title="bits per pixel", yaxis_title=spec.label, hovermode="closest",
                       legend_title="codec")
     return fig
@@ -81,7 +93,7 @@ def field_label(field: str) -> str:
 
 def _layout(fig: go.Figure, title: str, **kw) -> go.Figure:
     """Title above the subplot titles, never on them."""
-    fig.update_layout(template=TEMPLATE, title={"text": title, "y": 0.97, "yanchor": "top"},
+    fig.update_layout(template=TEMPLATE, title={"text": _wrap(title, 60), "y": 0.97, "yanchor": "top"},
                       margin={"t": 100, "l": 60, "r": 20, "b": 60}, **kw)
     return fig
 
@@ -114,7 +126,7 @@ def metric_bars(records: Sequence[dict], quality: float = 75, metric_ids: Sequen
     table = at_setting(records, quality)
     codecs = list(table)
     present = [m for m in metric_ids if any(table[c].get(m) is not None for c in codecs)]
-    fig = make_subplots(rows=1, cols=max(1, len(present)), subplot_titles=[metrics.METRICS[m].label for m in present])
+    fig = make_subplots(rows=1, cols=max(1, len(present)), subplot_titles=[_wrap(_short(m), 14) for m in present])
     for i, m in enumerate(present, 1):
         values = [table[c].get(m) for c in codecs]
         fig.add_trace(go.Bar(x=[_label(c) for c in codecs], y=values, name=m,
@@ -248,12 +260,13 @@ def compare_bars(results: Sequence[Any]) -> go.Figure:
     ratio = [r.ratio for r in results]
     psnr_ = [r.metrics.get("psnr") for r in results]
     perceptual = any(r.metrics.get("ssimulacra2") is not None for r in results)
-    fourth, title, pad = ("ssimulacra2", "SSIMULACRA2 (90 visually lossless; higher is better)", 5.0) if perceptual \
-        else ("ssim", "SSIM (higher is better)", 0.01)
+    fourth, title, pad = ("ssimulacra2", "SSIMULACRA2<br>(90: visually lossless)", 5.0) if perceptual \
+        else ("ssim", "SSIM<br>(higher is better)", 0.01)
     ssim_ = [r.metrics.get(fourth) for r in results]
-    fig = make_subplots(rows=2, cols=2, vertical_spacing=0.22, horizontal_spacing=0.12,
-                        subplot_titles=("File size (KB, 1 KB = 1000 bytes)", "Compression ratio (vs 24-bit RGB)",
-                                        "PSNR (dB, higher is better)", title))
+    fig = make_subplots(rows=2, cols=2, vertical_spacing=0.3, horizontal_spacing=0.14,
+                        subplot_titles=("File size<br>(KB = 1000 bytes)", "Compression ratio<br>(vs 24-bit RGB)",
+                                        "PSNR<br>(dB, higher is better)", title))
+    fig.update_annotations(font_size=12)  # two short lines each: side by side on a 390 px phone
     fig.add_trace(go.Bar(x=names, y=kb, hovertemplate="%{x}: %{y:.1f} KB<extra></extra>"), 1, 1)
     fig.add_trace(go.Bar(x=names, y=ratio, hovertemplate="%{x}: %{y:.2f}:1<extra></extra>"), 1, 2)
     fig.add_trace(go.Bar(x=names, y=psnr_, hovertemplate="%{x}: %{y:.2f} dB<extra></extra>"), 2, 1)
@@ -261,9 +274,9 @@ def compare_bars(results: Sequence[Any]) -> go.Figure:
     fig.update_yaxes(title_text="KB", row=1, col=1)
     fig.update_yaxes(title_text="ratio (:1)", row=1, col=2)
     fig.update_yaxes(title_text="dB", range=_range(psnr_, 1.0), row=2, col=1)
-    fig.update_yaxes(title_text="SSIMULACRA2" if perceptual else "SSIM", range=_range(ssim_, pad), row=2, col=2)
+    fig.update_yaxes(title_text="score" if perceptual else "SSIM", range=_range(ssim_, pad), row=2, col=2)
     lossless = [r.label for r in results if r.lossless]
-    note = f"lossless ({', '.join(lossless)}): PSNR is infinite, not drawn" if lossless else ""
-    fig.update_layout(template=TEMPLATE, showlegend=False, height=520, margin={"t": 60, "b": 40},
+    note = _wrap(f"lossless ({', '.join(lossless)}): PSNR is infinite, not drawn", 60) if lossless else ""
+    fig.update_layout(template=TEMPLATE, showlegend=False, height=600, margin={"t": 80, "b": 40, "l": 50, "r": 10},
                       title={"text": note, "font": {"size": 12}} if note else None)
     return fig
