@@ -8,8 +8,9 @@ Each case runs in a fresh process with an empty result cache, on a photo made by
 - ``tab-q60``: the Compare tab's handler at 2048x1280, the default codecs at quality 60, the tab's default metrics;
 - ``tab-learned``: the tab's handler, six codecs including ae-hyperprior, at 0.5 bpp.
 
-Times count from the request (the photo loaded, the modules a server has imported; LPIPS's and a learned
-codec's weights load within it, as on a server's first request). "first row" is when the first codec's row
+Times count from the request (the photo loaded, the modules a server has imported and, for the tab cases,
+LPIPS's network, which the app loads before it serves; the CLI cases load it within the time, and a learned
+codec's weights load within it in every case, as on a server's first request). "first row" is when the first codec's row
 (size, PSNR, SSIM) is there, "rows" when every row is, "all" when
 every metric is in. Code from before streaming yields once, at the end: all three are then the same time.
 It also counts the encodes each codec's equal-size search took. Run it on a quiet machine.
@@ -52,7 +53,9 @@ from imgcr import pipeline
 image = load_image(path)
 if case.startswith("tab"):
     import imgcr.ui.compare_tab  # noqa: F401  (a server has gradio loaded before the click)
-marks, searches = {}, {}
+    from imgcr.metrics import lpips_metric
+    lpips_metric.warm()  # and LPIPS's network: the app loads it before it serves
+marks, searches, missing = {}, {}, set()
 t0 = time.perf_counter()  # from the request: the image is in memory, the server's modules imported
 
 def seen(results):
@@ -67,12 +70,14 @@ def seen(results):
     for r in got:
         if r.target and r.target.get("encodes"):
             searches[r.codec] = r.target["encodes"]
+        if not r.pending:
+            missing.update(m for m, v in r.metrics.items() if v is None and not r.lossless)
 
 if case.startswith("cli"):
     from imgcr.search import Target
     target = Target("bpp", 0.5) if case == "cli-bpp" else None
     from imgcr.metrics import DEFAULT_METRICS
-    kw = dict(quality=75, target=target, metric_ids=DEFAULT_METRICS)
+    kw = dict(quality=75, target=target, metric_ids=tuple(sys.argv[3].split(",")) if sys.argv[3] else DEFAULT_METRICS)
     if hasattr(pipeline, "compare_iter"):
         for update in pipeline.compare_iter(image, SIX, **kw):
             seen(update)
@@ -83,7 +88,7 @@ else:
     codecs = SIX if case == "tab-q60" else ["jpeg", "webp", "avif", "jpegxl", "jpeg2000", "ae-hyperprior"]
     mode = "Same setting (quality 0-100)" if case == "tab-q60" else "Equal file size (bpp)"
     from imgcr.metrics import DEFAULT_METRICS
-    metric_ids = list(DEFAULT_METRICS)
+    metric_ids = sys.argv[3].split(",") if sys.argv[3] else list(DEFAULT_METRICS)
     args = (codecs, mode, 60, 0.5, metric_ids, "")
     import inspect
     params = list(inspect.signature(compare_tab.run_compare).parameters)
@@ -107,9 +112,13 @@ else:
         for c, t in zip(codes, table["Target"]):
             if "encodes" in str(t):
                 searches[c] = int(str(t).split("(")[1].split()[0])
+    final = u[1]
+    for m, col in (("lpips", "LPIPS"), ("ssimulacra2", "SSIMULACRA2"), ("ms_ssim", "MS-SSIM")):
+        if m in metric_ids and final[col].isna().any():
+            missing.add(col)
 with open("/proc/self/status") as fh:
     peak = next(int(l.split()[1]) for l in fh if l.startswith("VmHWM")) / 1e6
-print(json.dumps({"marks": marks, "peak_gb": peak, "searches": searches}))
+print(json.dumps({"marks": marks, "peak_gb": peak, "searches": searches, "missing": sorted(missing)}))
 """
 
 
@@ -123,15 +132,19 @@ def make_photo(kodak: Path, size: tuple[int, int], folder: Path) -> Path:
     return path
 
 
-def run_case(case: str, photo: Path, pythonpath: str) -> dict:
+def run_case(case: str, photo: Path, pythonpath: str, metric_ids: str = "") -> dict:
     env = {**os.environ, "PYTHONPATH": pythonpath, "IMGCR_CACHE_DIR": tempfile.mkdtemp(prefix="imgcr-speed-"),
            "IMGCR_CACHE_DISK": "0", "PYTHONUNBUFFERED": "1"}
+    env.setdefault("IMGCR_WEIGHTS_DIR", str(ROOT.parent / "shared" / "weights"))  # LPIPS's AlexNet trunk
     code = f"SIX = {SIX!r}\n" + CHILD
-    out = subprocess.run([sys.executable, "-c", code, case, str(photo)], capture_output=True, text=True, env=env,
+    out = subprocess.run([sys.executable, "-c", code, case, str(photo), metric_ids], capture_output=True, text=True, env=env,
                          timeout=1800, cwd=pythonpath)
     if out.returncode != 0:
         raise SystemExit(f"{case} failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    res = json.loads(out.stdout.strip().splitlines()[-1])
+    if res.get("missing"):  # a metric that did not run would make the figures look better than they are
+        raise SystemExit(f"{case}: no value for {', '.join(res['missing'])} (weights? set IMGCR_WEIGHTS_DIR)\n{out.stderr[-2000:]}")
+    return res
 
 
 def main() -> None:
@@ -140,6 +153,7 @@ def main() -> None:
     ap.add_argument("--cases", default=",".join(CASES))
     ap.add_argument("--code", type=Path, default=ROOT, help="the imgcr checkout to measure (e.g. a worktree of an older commit)")
     ap.add_argument("--label", default="after")
+    ap.add_argument("--metrics", default="", help="metric ids, comma-separated (default: the app's default metrics)")
     ap.add_argument("--json", type=Path, help="also write the figures as JSON")
     ap.add_argument("--write", type=Path, help="put the table into this docs file (block compare-speed-LABEL)")
     args = ap.parse_args()
@@ -150,7 +164,7 @@ def main() -> None:
     figures = {}
     for case in args.cases.split(","):
         label, size = CASES[case]
-        res = run_case(case, make_photo(args.kodak, size, folder), str(args.code))
+        res = run_case(case, make_photo(args.kodak, size, folder), str(args.code), args.metrics)
         figures[case] = res
         m = res["marks"]
         enc = ", ".join(f"{c} {n}" for c, n in sorted(res["searches"].items())) or "-"
@@ -162,7 +176,8 @@ def main() -> None:
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1))
     if args.write:
-        info = (f"Measured by `python benchmarks/compare_speed.py --label {args.label}` on {platform.machine()}, "
+        how = f"--label {args.label}" + (f" --metrics {args.metrics}" if args.metrics else "")
+        info = (f"Measured by `python benchmarks/compare_speed.py {how}` on {platform.machine()}, "
                 f"{os.cpu_count()} cores, Python {platform.python_version()}; empty cache, fresh process per case "
                 "(model and LPIPS loading included).")
         write_block(args.write, f"compare-speed-{args.label}", info, table)

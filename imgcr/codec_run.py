@@ -7,7 +7,6 @@ back the step that computes its slow metrics, so a comparison can show every row
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -15,9 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from imgcr import __version__, metrics
+from imgcr import __version__, config, metrics
 from imgcr.cache import Entry, ResultCache, make_key
 from imgcr.codecs import get_codec
+from imgcr.cores import Cores, release_memory
 from imgcr.errors import CodecError, CodecUnavailableError
 from imgcr.images import LoadedImage
 from imgcr.numbers import rounded
@@ -127,9 +127,9 @@ class Run:
     def __init__(self, image: LoadedImage, settings: CompareSettings, cache: ResultCache, scorer: metrics.Scorer):
         self.image, self.settings, self.cache, self.scorer = image, settings, cache, scorer
         self.fast = tuple(m for m in settings.metric_ids if not metrics.get_metric(m).slow)
-        # slow metrics one at a time: each already uses every core (torch, OpenCV), and two at once on a 10 MP photo
-        # would hold two sets of AlexNet / MS-SSIM working arrays (the peak memory)
-        self._slow = threading.Lock()
+        # the slow metrics share the cores: LPIPS's network takes them all, MS-SSIM and SSIMULACRA2 one each (two
+        # of those at once: their working arrays are a band's, not an image's)
+        self._cores = Cores(config.compare_workers())
 
     def first(self, cid: str) -> tuple[CodecResult, Callable[[], tuple[CodecResult, None]] | None]:
         """Encode, decode and the fast metrics; with the step that adds the slow ones (None: nothing left)."""
@@ -167,8 +167,11 @@ class Run:
             return result, None
 
         def rest() -> tuple[CodecResult, None]:
-            with self._slow:
-                done = self._measure(key, entry, result.pending)
+            done = entry
+            for m in result.pending:
+                with self._cores.take(self._cores.total if metrics.get_metric(m).all_cores else 1):
+                    done = self._measure(key, done, (m,))
+                release_memory()
             return replace(result, metrics={m: done.metrics.get(m) for m in how.metric_ids}, pending=()), None
 
         return result, rest

@@ -147,3 +147,35 @@ def test_results_stream_as_they_land_and_equal_a_serial_run(image):
     for a, b in zip(serial, updates[-1], strict=True):
         assert b is not None and a.data == b.data and a.params == b.params
         assert a.metrics == pytest.approx(b.metrics, abs=1e-6)
+
+
+def test_one_core_metrics_run_side_by_side_and_a_whole_machine_one_alone():
+    """LPIPS's network uses every core: nothing runs beside it; MS-SSIM and SSIMULACRA2 use one each: two at once."""
+    import threading
+    import time
+
+    from imgcr import metrics
+    from imgcr.cores import Cores, release_memory
+
+    assert metrics.get_metric("lpips").all_cores and not metrics.get_metric("ssimulacra2").all_cores
+    cores, running, seen, lock = Cores(2), [], [], threading.Lock()
+
+    def step(name, n):
+        with cores.take(n):
+            with lock:
+                running.append(name)
+                seen.append(tuple(sorted(running)))
+            time.sleep(0.2)
+            with lock:
+                running.remove(name)
+
+    threads = [threading.Thread(target=step, args=a) for a in (("a", 1), ("b", 1), ("all", 2), ("c", 1))]
+    for t in threads:
+        t.start()
+        time.sleep(0.02)
+    for t in threads:
+        t.join()
+    assert ("a", "b") in seen  # two one-core steps together
+    assert all(s == ("all",) for s in seen if "all" in s)  # the whole-machine step alone
+    assert Cores(2)._free == 2 and Cores(0).total == 1
+    release_memory()  # hands free heap pages back (or does nothing off glibc); never fails

@@ -37,6 +37,7 @@ class MetricSpec:
     slow: bool = False  # computed after every codec's fast numbers have landed (a comparison shows them first)
     # per-reference preparation for scoring many images against one reference (LPIPS: its features once)
     prepare: Callable[[np.ndarray], Callable[[np.ndarray], float | None]] | None = None
+    all_cores: bool = False  # runs on every core itself (a network): a comparison runs nothing beside it
 
 
 def _mse(a: np.ndarray, b: np.ndarray) -> float:
@@ -70,7 +71,7 @@ METRICS: dict[str, MetricSpec] = {
         MetricSpec("ms_ssim", "MS-SSIM (RGB mean, 5 scales)", True, ms_ssim, min_side=MS_SSIM_MIN_SIDE, slow=True),
         MetricSpec("lpips", "LPIPS (AlexNet, lower is better)", False, lpips_metric.lpips_alex, lpips_metric.unavailable_reason,
                    min_side=lpips_metric.LPIPS_MIN_SIDE, slow=True,
-                   prepare=lambda ref: lpips_metric.lpips_reference(ref).distance),
+                   prepare=lambda ref: lpips_metric.lpips_reference(ref).distance, all_cores=True),
         MetricSpec("ssimulacra2", "SSIMULACRA2 (100 = identical, 90 visually lossless, 70 high, 50 medium, 30 low)", True,
                    _ssimulacra2.ssimulacra2, min_side=_ssimulacra2.MIN_SIDE, slow=True,
                    prepare=lambda ref: _ssimulacra2.Reference(ref).score),

@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 
 STRIDE = 16  # AlexNet's total stride at conv3-5: band starts are multiples of it
-MARGIN = 160  # rows of context on each side of a band (a multiple of STRIDE, over the ~80 rows the edges reach)
-BAND = 512  # rows a band keeps (a multiple of STRIDE)
+MARGIN = 128  # rows of context on each side of a band (a multiple of STRIDE, over the ~90 rows the edges reach)
+BAND_PIXELS = 4_000_000  # a band's own pixels: a 2K photo is one band; 10 MP goes in bands of ~1000 rows
 LAYER_STRIDES = (4, 8, 16, 16, 16)
 DEFAULT_BUDGET = 600_000_000  # bytes of reference features kept; bands past it are recomputed per call
 
@@ -47,7 +47,13 @@ class _Band:
     keep: tuple[tuple[int, int], ...]  # per layer: its own rows, in the band's local feature rows
 
 
-def _bands(height: int, band: int = BAND, margin: int = MARGIN) -> list[_Band]:
+def band_rows(width: int) -> int:
+    """Rows per band for an image ``width`` pixels wide: about ``BAND_PIXELS`` pixels, a multiple of STRIDE (each
+    band pays twice MARGIN rows of context: the taller the band, the less of it; 512 rows cost 1.6x the work)."""
+    return max(8 * STRIDE, BAND_PIXELS // max(1, width) // STRIDE * STRIDE)
+
+
+def _bands(height: int, band: int, margin: int = MARGIN) -> list[_Band]:
     sizes = layer_sizes(height)
     out = []
     for s in range(0, height, band):
@@ -66,10 +72,10 @@ class LpipsReference:
     """LPIPS-alex of any image against one reference (uint8 HxWx3), the reference's features computed once."""
 
     def __init__(self, model: Any, reference: np.ndarray, budget_bytes: int = DEFAULT_BUDGET,
-                 band: int = BAND):
+                 band: int | None = None):
         self.model, self.reference = model, reference
         h, w = reference.shape[:2]
-        self.bands = _bands(h, band)
+        self.bands = _bands(h, band or band_rows(w))
         self.areas = [a * b for a, b in zip(layer_sizes(h), layer_sizes(w), strict=True)]
         self.budget = budget_bytes
         self._kept: dict[int, list[Any]] = {}
@@ -110,5 +116,6 @@ class LpipsReference:
             for i, band in enumerate(self.bands):
                 ref = self._reference(i)
                 for k, (f0, f1) in enumerate(zip(ref, self._features(test, band), strict=True)):
-                    sums[k] += float(self.model.lins[k]((f0 - f1) ** 2).double().sum())
+                    if f0.shape[2]:  # a short last band can own no rows of the deepest maps
+                        sums[k] += float(self.model.lins[k]((f0 - f1) ** 2).double().sum())
         return float(sum(s / a for s, a in zip(sums, self.areas, strict=True)))
