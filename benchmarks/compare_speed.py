@@ -179,7 +179,8 @@ def main() -> None:
         how = f"--label {args.label}" + (f" --metrics {args.metrics}" if args.metrics else "")
         info = (f"Measured by `python benchmarks/compare_speed.py {how}` on {platform.machine()}, "
                 f"{os.cpu_count()} cores, Python {platform.python_version()}; empty cache, fresh process per case "
-                "(model and LPIPS loading included).")
+                "(the CLI cases load LPIPS within the time; the tab cases have it loaded, as the app does before it serves; "
+                "a learned codec's weights load within the time).")
         write_block(args.write, f"compare-speed-{args.label}", info, table)
 
 
