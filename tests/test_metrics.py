@@ -180,3 +180,30 @@ def test_ssim_and_ms_ssim_in_bands_of_rows_equal_the_whole_plane(pair, monkeypat
         monkeypatch.setattr(ssim_mod, "_BAND", band)
         assert metrics.ssim(ref, test) == pytest.approx(whole[0], abs=1e-12)
         assert metrics.ms_ssim(ref, test) == pytest.approx(whole[1], abs=1e-12)
+
+
+@pytest.mark.weights
+def test_imgcrs_lpips_network_is_the_lpips_package_s_own(weights_dir, photo):
+    """imgcr builds LPIPS-alex without importing lpips (and torchvision with it): the same module names, the same
+    weights, the same distance as the package's own LPIPS(net="alex") to float rounding."""
+    import warnings
+
+    import lpips
+    import torch
+
+    from imgcr.metrics import lpips_metric
+    from imgcr.tensors import to_nchw
+
+    ours = lpips_metric._load()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        theirs = lpips.LPIPS(net="alex", pnet_rand=True, verbose=False).eval()
+    assert set(ours.state_dict()) <= set(theirs.state_dict())  # theirs also lists lin0..lin4 under a second name
+    theirs.load_state_dict(ours.state_dict(), strict=False)
+    assert all(torch.equal(v, theirs.state_dict()[k]) for k, v in ours.state_dict().items())
+    rng = np.random.default_rng(3)
+    noisy = np.clip(photo.astype(int) + rng.integers(-40, 41, photo.shape), 0, 255).astype(np.uint8)
+    for ref, test in ((photo, noisy), (photo[:200, :333], photo[::-1][:200, :333].copy()), (photo, photo)):
+        with torch.inference_mode():
+            want = float(theirs(to_nchw(ref), to_nchw(test), normalize=True))
+        assert metrics.compute("lpips", ref, test) == pytest.approx(want, abs=1e-6)

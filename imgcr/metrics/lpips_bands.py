@@ -84,14 +84,13 @@ class LpipsReference:
 
     def _features(self, pixels: np.ndarray, band: _Band) -> list[Any]:
         """Normalised features of one band, each layer cut to the band's own rows."""
-        import lpips
-
+        from imgcr.metrics.lpips_net import normalize_tensor
         from imgcr.tensors import to_nchw
 
         x = to_nchw(np.ascontiguousarray(pixels[band.start:band.stop]))
         outs = self.model.net.forward(self.model.scaling_layer(2 * x - 1))
         # copied out of the band's map: a view would keep its margins alive too (2-3x the memory kept)
-        return [lpips.normalize_tensor(o[:, :, a:b]).contiguous() for o, (a, b) in zip(outs, band.keep, strict=True)]
+        return [normalize_tensor(o[:, :, a:b]).contiguous() for o, (a, b) in zip(outs, band.keep, strict=True)]
 
     def _reference(self, i: int) -> list[Any]:
         with self._lock:
@@ -106,7 +105,7 @@ class LpipsReference:
         return feats
 
     def distance(self, test: np.ndarray) -> float:
-        """LPIPS(reference, test), as ``lpips.LPIPS(net="alex")(ref, test, normalize=True)`` computes it."""
+        """LPIPS(reference, test), as ``lpips.LPIPS(net="alex")(ref, test, normalize=True)`` computes it (to float rounding)."""
         import torch
 
         if test.shape != self.reference.shape:

@@ -1,6 +1,7 @@
 """LPIPS-alex (v0.1), loaded lazily and offline.
 
-The ``lpips`` package ships the linear calibration layers; the AlexNet trunk is
+The ``lpips`` package ships the linear calibration layers (read from its files; the network itself is
+:mod:`imgcr.metrics.lpips_net`, the same modules without importing lpips and torchvision); the AlexNet trunk is
 read from a local weights file (``lpips/alexnet_features_torchvision_imagenet1k_v1.pth``,
 the ``features.*`` of torchvision's ImageNet AlexNet, or torchvision's full
 ``alexnet-owt-7be5be79.pth``). Nothing is downloaded unless ``IMGCR_ALLOW_DOWNLOADS`` is
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import threading
 import time
-import warnings
 
 import numpy as np
 
@@ -39,11 +39,14 @@ RETRY_FETCH_S = 600.0
 
 
 def unavailable_reason() -> str | None:
-    try:
-        import lpips  # noqa: F401
-        import torch  # noqa: F401
-    except ImportError as exc:
-        return f"lpips/torch not installed ({exc})"
+    from importlib.util import find_spec
+
+    if find_spec("torch") is None:
+        return "torch is not installed"
+    from imgcr.metrics.lpips_net import linear_weights_path
+
+    if linear_weights_path() is None:
+        return "the lpips package (its calibration weights) is not installed"
     if _fetch_failed and time.monotonic() - _fetch_failed[0] < RETRY_FETCH_S:
         return _fetch_failed[1]
     if weights.find(ALEXNET_TRUNK) is None and not (config.allow_downloads() and weights.fetchable(ALEXNET_TRUNK)):
@@ -56,8 +59,9 @@ def _load():
     with _lock:
         if _model is not None:
             return _model
-        import lpips
         import torch
+
+        from imgcr.metrics import lpips_net
 
         try:
             path = weights.require(ALEXNET_TRUNK)  # fetched here on first use when downloads are allowed
@@ -67,17 +71,11 @@ def _load():
         _fetch_failed = None
         state = torch.load(path, map_location="cpu", weights_only=True)
         trunk = {k[len("features."):]: v for k, v in state.items() if k.startswith("features.")}
-        with warnings.catch_warnings():  # torchvision's "pretrained is deprecated" noise
-            warnings.simplefilter("ignore", UserWarning)
-            model = lpips.LPIPS(net="alex", pnet_rand=True, verbose=False)
-        target = {}
-        for key in model.net.state_dict():
-            index_and_param = key.split(".", 1)[1]  # "slice2.3.weight" -> "3.weight"
-            if index_and_param not in trunk:
-                raise WeightsError(f"{path}: not an AlexNet trunk (missing features.{index_and_param})")
-            target[key] = trunk[index_and_param]
-        model.net.load_state_dict(target)
-        model.eval()
+        linear = torch.load(lpips_net.linear_weights_path(), map_location="cpu", weights_only=True)
+        try:
+            model = lpips_net.build(trunk, linear)
+        except KeyError as exc:
+            raise WeightsError(f"{path}: not an AlexNet trunk (missing features.{exc.args[0]})") from None
         _model = model
         return model
 
