@@ -88,25 +88,30 @@ def browser():
         b.close()
 
 
-def upload(pg, component: str, path: Path, tries: int = 3, wait_ms: int = 30_000) -> None:
-    """Drop ``path`` on the Gradio upload ``component`` (a CSS id) and wait until its name shows; drop it again
-    if it does not (on 2 busy cores a drop was lost once in a while, the name never appearing in 90 s)."""
-    try:  # a tab just opened may not have rendered the drop zone yet: without this, its absence reads as "taken"
-        pg.wait_for_selector(f"{component} input[type=file]", state="attached", timeout=30_000)
-    except Exception:
-        pass  # really taken already (the name is late), handled below
-    for attempt in range(tries):
-        if pg.locator(f"{component} input[type=file]").count() == 0:
-            # the drop was taken (the component shows a file, no drop zone) but its name is late: wait, do not re-drop
-            pg.wait_for_selector(f"{component} >> text={path.name}", timeout=90_000)
+def upload(pg, component: str, path: Path, tries: int = 3, wait_ms: int = 30_000, total_ms: int = 240_000) -> None:
+    """Drop ``path`` on the Gradio upload ``component`` (a CSS id) and wait until its name shows.
+
+    On 2 busy cores a tab's drop zone can render late, a drop can be lost, and a taken drop's name can show late:
+    so this polls, dropping whenever a drop zone is there and nothing was dropped in the last ``wait_ms`` (at most
+    ``tries`` drops), and succeeds as soon as the name shows, within ``total_ms``."""
+    import time
+
+    # once taken, Gradio's file table shows the name as "stem" and ".ext" in two spans with a space between, so a
+    # text match only sees the name while it uploads (a poll can miss that): the cell's aria-label has it whole
+    taken = pg.locator(f'{component} td.filename[aria-label="{path.name}"]')
+    zone = pg.locator(f"{component} input[type=file]")
+    deadline, dropped, last = time.monotonic() + total_ms / 1000, 0, -1e9
+    while time.monotonic() < deadline:
+        if taken.count():
             return
-        pg.set_input_files(f"{component} input[type=file]", str(path), timeout=90_000)  # a busy page answers late
-        try:
-            pg.wait_for_selector(f"{component} >> text={path.name}", timeout=wait_ms)
-            return
-        except Exception:
-            if attempt == tries - 1:
-                raise
+        if zone.count() and dropped < tries and time.monotonic() - last > wait_ms / 1000:
+            try:
+                zone.first.set_input_files(str(path), timeout=30_000)
+                dropped, last = dropped + 1, time.monotonic()
+            except Exception:  # the zone went away under us (the drop was taken after all): keep waiting
+                pass
+        pg.wait_for_timeout(250)
+    raise AssertionError(f"{path.name} never showed in {component} ({dropped} drop(s) in {total_ms / 1000:.0f} s)")
 
 
 def start_app(env: dict, log: Path, timeout: float = 120.0):
