@@ -109,6 +109,7 @@ decoder reads the file, which is a few per cent smaller at the same quality, but
 imgcr's own networks trained for hours on two CPU cores; the published, fully trained models of the same designs
 (`bmshj2018-factorized`, `bmshj2018-hyperprior`, `mbt2018-mean`, `mbt2018`, `cheng2020-anchor`, `cheng2020-attn`:
 CompressAI's pretrained weights, 45-65 % fewer bits than JPEG at equal PSNR on Kodak; the last three decode position
-by position and take seconds) are codecs too, through imgcr's own port: their weights download on first use (`python -m imgcr weights download
-bmshj2018-hyperprior-4`, or with downloads allowed, as on a Space).
+by position and take seconds) are codecs too, through imgcr's own port: download a design's weights in the
+Compare tab's "Published learned codecs" box (or `python -m imgcr weights download bmshj2018-hyperprior-4`) and
+it joins the codec list; the Benchmark tab draws their published Kodak curves dashed beside yours.
 """

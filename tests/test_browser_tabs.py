@@ -64,6 +64,12 @@ def test_compare_tab_as_a_new_user(browser, app_server, tmp_path, photo):
     assert float(pg.locator("#target input").input_value()) == 1.0
     pg.get_by_label("Same setting (quality 0-100)").check()
     pg.wait_for_selector("#quality", state="visible", timeout=10_000)
+    # the published learned codecs (no weights here): what a download would fetch, said before anything is fetched
+    pg.click("#zoo-download >> text=Published learned codecs")
+    pg.click("#zoo-design input")
+    pg.get_by_role("option", name=re.compile(r"^mbt2018: 8 files, about \d+ MB")).click()
+    wait_text(pg, "#zoo-download", "one per published quality")
+    assert "BSD-3-Clause-Clear" in pg.inner_text("#zoo-download") and "one position at a time" in pg.inner_text("#zoo-download")
     # upload, run, see the table fit 1400 px
     path = tmp_path / "my photo.png"
     Image.fromarray(photo).save(path)

@@ -187,3 +187,87 @@ def test_missing_weights_are_a_reason_offline(monkeypatch, tmp_path):
     monkeypatch.setenv("IMGCR_ALLOW_DOWNLOADS", "0")
     reason = ZooCodec(ZOO[0]).unavailable_reason()
     assert reason and "weights download bmshj2018-factorized-1" in reason
+
+
+def test_every_published_design_has_its_kodak_points_and_they_give_its_published_bd_rate():
+    from imgcr.bench.bdrate import bd
+    from imgcr.references import KODAK_JPEG_ANCHOR, KODAK_PSNR, published_name
+
+    anchor_bpp, anchor_psnr = zip(*KODAK_JPEG_ANCHOR, strict=True)
+    for pub in ZOO:
+        points = KODAK_PSNR[published_name(pub.id)]
+        assert len(points) == len(pub.prefixes)  # one point per published quality
+        bpp, psnr = zip(*points, strict=True)
+        assert list(bpp) == sorted(bpp) and list(psnr) == sorted(psnr)
+        # the points as typed reproduce the BD-rate CompressAI published for the design (a typo would move it)
+        assert abs(bd(anchor_bpp, anchor_psnr, bpp, psnr).bd_rate - pub.kodak_bd_rate) < 0.6, pub.id
+
+
+def test_the_compare_tab_downloads_a_published_design_and_then_offers_it(official, monkeypatch, tmp_path, photo):
+    from imgcr.codecs import REGISTRY, zoo
+    from imgcr.ui import zoo_box
+
+    folder, base = official
+    monkeypatch.setenv("IMGCR_HUB_REPO", "")  # the official URL stand-in only
+    monkeypatch.setenv("IMGCR_ALLOW_DOWNLOADS", "0")
+    monkeypatch.setattr(zoo, "ROOT_URL", base)
+    buf = io.BytesIO()
+    torch.save(fixture("bmshj2018-hyperprior")["state_dict"], buf)
+    payload = buf.getvalue()
+    prefix = hashlib.sha256(payload).hexdigest()[:8]
+    pub = ZOO[1].__class__(**{**ZOO[1].__dict__, "prefixes": (prefix,) * 8})
+    monkeypatch.setitem(REGISTRY, pub.id, ZooCodec(pub))
+    for q in range(1, 9):
+        (folder / Path(pub.weight(q).url).name).write_bytes(payload)
+
+    offered = dict((v, k) for k, v in zoo_box.download_choices())
+    assert offered[pub.id].startswith(f"{pub.id}: 8 files, about ")
+    info = zoo_box.download_info(pub.id)
+    assert "8 files" in info and base in info and "sha256 prefix" in info and zoo.LICENCE in info
+    assert pub.id not in dict((v, k) for k, v in zoo_box.codec_choices())
+
+    seen = []
+    text, codecs, designs = zoo_box.download_design(pub.id, progress=lambda f, desc="": seen.append(f))
+    assert "8 files downloaded" in text and seen and max(seen) <= 1
+    assert pub.id in [v for _, v in codecs["choices"]] and pub.id not in [v for _, v in designs["choices"]]
+    assert (tmp_path / "cache" / "weights" / pub.weight(8).names[0]).read_bytes() == payload
+    crop = photo[:64, :96]
+    codec = REGISTRY[pub.id]
+    data = codec.encode(crop, codec.resolve(None, {"quality": 2}))
+    assert codec.decode(data).shape == crop.shape  # the downloaded files run as a codec
+
+
+def test_a_download_from_the_compare_tab_with_a_wrong_prefix_keeps_nothing(official, monkeypatch, tmp_path):
+    import gradio as gr
+
+    from imgcr.codecs import REGISTRY, zoo
+    from imgcr.ui import zoo_box
+
+    folder, base = official
+    monkeypatch.setenv("IMGCR_HUB_REPO", "")
+    monkeypatch.setattr(zoo, "ROOT_URL", base)
+    monkeypatch.setitem(REGISTRY, ZOO[0].id, ZooCodec(ZOO[0]))
+    (folder / Path(ZOO[0].weight(1).url).name).write_bytes(b"not the published bytes" * 100)
+    with pytest.raises(gr.Error, match="sha256"):
+        zoo_box.download_design(ZOO[0].id, progress=lambda *a, **k: None)
+    assert not list((tmp_path / "cache").rglob("*.pth.tar"))
+
+
+def test_before_a_run_the_compare_tab_says_how_long_the_published_codecs_take(published, tmp_path):
+    from PIL import Image
+
+    from imgcr.ui import zoo_box
+
+    small, big = tmp_path / "small.png", tmp_path / "big.png"
+    Image.new("RGB", (768, 512), "gray").save(small)
+    Image.new("RGB", (1536, 1024), "gray").save(big)
+    assert zoo_box.time_note(["jpeg", "webp"], str(small), None) == ""
+    fast = zoo_box.time_note(["jpeg", "bmshj2018-factorized"], str(small), None)
+    assert "768×512" in fast and "bmshj2018-factorized about" in fast and "serial" not in fast
+    slow = zoo_box.time_note(["mbt2018", "cheng2020-attn"], str(big), None)
+    assert "mbt2018 about" in slow and "cheng2020-attn about" in slow and "serial" in slow
+    for pub in ZOO:  # the quoted times are measured figures, and they grow with the image
+        low, high = pub.coding_seconds(768 * 512)
+        assert 0 < low <= high and pub.coding_seconds(4 * 768 * 512)[1] == pytest.approx(4 * high)
+    serial = [p for p in ZOO if p.serial]
+    assert min(p.coding_seconds(10**6)[0] for p in serial) > max(p.coding_seconds(10**6)[1] for p in ZOO if not p.serial)

@@ -10,6 +10,7 @@ decode, on CPU, to the same pixels in any process (coding runs at a fixed thread
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 from dataclasses import dataclass
@@ -39,6 +40,24 @@ class Published:
     prefixes: tuple[str, ...]  # quality 1, 2, ...
     kodak_bd_rate: float  # CompressAI's own Kodak run, PSNR BD-rate against its JPEG anchor (%)
     serial: bool = False  # a context model decoded in raster order (seconds per image on a CPU)
+    widths: tuple[tuple[int, int], tuple[int, int]] = ((128, 192), (192, 320))  # (N, M): low, high qualities
+    high_from: int = 6  # the first quality at the high widths
+    # encode and decode seconds per megapixel on imgcr's CPU reference machine (2 cores), low and high widths,
+    # measured by benchmarks/zoo_speed.py (docs/learned.md): what the Compare tab quotes before a run
+    seconds_per_mp: tuple[tuple[float, float], tuple[float, float]] = ((0.0, 0.0), (0.0, 0.0))
+
+    def widths_at(self, quality: int) -> tuple[int, int]:
+        return self.widths[quality >= self.high_from]
+
+    def file_bytes(self, quality: int) -> int:
+        """About how many bytes the published file of ``quality`` holds: its tensors in float32 (the CDF tables,
+        a few kB, left out), counted on the port at the published widths."""
+        return _tensor_bytes(self.id, *self.widths_at(quality))
+
+    def coding_seconds(self, pixels: int) -> tuple[float, float]:
+        """(fastest, slowest) seconds to encode and decode ``pixels`` here, over the published widths."""
+        totals = [(enc + dec) * pixels / 1e6 for enc, dec in self.seconds_per_mp]
+        return min(totals), max(totals)
 
     def weight(self, quality: int) -> WeightFile:
         prefix = self.prefixes[quality - 1]
@@ -50,18 +69,27 @@ class Published:
 
 ZOO = (
     Published("bmshj2018-factorized", "Published: factorized prior (Ballé 2018, CompressAI)", "bmshj2018-factorized-prior",
-              ("446d5c7f", "87279a02", "5c6f152b", "1ed4405a", "866ba797", "9b02ea3a", "6dfd6734", "5232faa3"), -45.0),
+              ("446d5c7f", "87279a02", "5c6f152b", "1ed4405a", "866ba797", "9b02ea3a", "6dfd6734", "5232faa3"), -45.0,
+              seconds_per_mp=((0.9, 1.1), (1.4, 1.8))),
     Published("bmshj2018-hyperprior", "Published: scale hyperprior (Ballé 2018, CompressAI)", "bmshj2018-hyperprior",
-              ("7eb97409", "93677231", "6d87be32", "de1b779c", "f8b614e1", "1ab9c41e", "3804dcbd", "a583f0cf"), -55.3),
+              ("7eb97409", "93677231", "6d87be32", "de1b779c", "f8b614e1", "1ab9c41e", "3804dcbd", "a583f0cf"), -55.3,
+              seconds_per_mp=((0.8, 1.0), (1.5, 2.0))),
     Published("mbt2018-mean", "Published: mean-scale hyperprior (Minnen 2018, CompressAI)", "mbt2018-mean",
-              ("e522738d", "e54a039d", "723404a8", "6dba02a3", "d504e8eb", "a19628ab", "d5d441d1", "8089ae3e"), -58.2),
+              ("e522738d", "e54a039d", "723404a8", "6dba02a3", "d504e8eb", "a19628ab", "d5d441d1", "8089ae3e"), -58.2,
+              high_from=5,
+              seconds_per_mp=((0.8, 1.1), (1.6, 2.2))),
     Published("mbt2018", "Published: joint autoregressive (Minnen 2018, CompressAI; serial, slow)", "mbt2018",
               ("3f36cd77", "43b70cdd", "22901978", "456e2af9", "b4a046dd", "7052e5ea", "8ba2bf82", "dd0097aa"), -61.3,
-              serial=True),
+              serial=True, widths=((192, 192), (192, 320)), high_from=5,
+              seconds_per_mp=((7.5, 8.2), (18.7, 18.9))),
     Published("cheng2020-anchor", "Published: Cheng 2020 anchor (CompressAI; serial, slow)", "cheng2020-anchor",
-              ("dad2ebff", "a29008eb", "e49be189", "98b0b468", "23852949", "4c052b1a"), -65.4, serial=True),
+              ("dad2ebff", "a29008eb", "e49be189", "98b0b468", "23852949", "4c052b1a"), -65.4, serial=True,
+              widths=((128, 128), (192, 192)), high_from=4,
+              seconds_per_mp=((7.4, 8.4), (11.6, 13.5))),
     Published("cheng2020-attn", "Published: Cheng 2020 attention (CompressAI; serial, slow)", "cheng2020_attn-mse",
-              ("465f2b64", "e0805385", "2d07bbdf", "f7b0ccf2", "26c8920e", "730501f2"), -65.1, serial=True),
+              ("465f2b64", "e0805385", "2d07bbdf", "f7b0ccf2", "26c8920e", "730501f2"), -65.1, serial=True,
+              widths=((128, 128), (192, 192)), high_from=4,
+              seconds_per_mp=((6.1, 7.0), (12.6, 14.6))),
 )
 
 
@@ -162,6 +190,17 @@ def _read(arch: str, path: Path) -> tuple[Any, bytes]:
     for p in net.parameters():
         p.requires_grad_(False)
     return net, hashlib.sha256(raw).digest()[:8]
+
+
+@functools.cache
+def _tensor_bytes(design: str, n: int, m: int) -> int:
+    import torch
+
+    from imgcr.learned.zoo.designs import MODELS
+
+    with torch.device("meta"):  # shapes only: nothing is allocated or initialised
+        net = MODELS[design](n, m)
+    return 4 * sum(t.numel() for t in (*net.parameters(), *net.buffers()))
 
 
 def zoo_codecs() -> list[ZooCodec]:

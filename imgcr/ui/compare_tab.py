@@ -14,6 +14,7 @@ from imgcr.errors import ImgcrError
 from imgcr.pipeline import CompareSettings, compare_iter
 from imgcr.samples import sample_names
 from imgcr.search import Target
+from imgcr.ui import zoo_box
 from imgcr.ui.common import (
     SESSION_TTL_S,
     clear_on,
@@ -127,8 +128,9 @@ def _controls() -> SimpleNamespace:
     published = [c.id for c in unavailable if isinstance(c, ZooCodec)]  # one sentence for the six, not six
     missing = [f"{c.label}: {c.unavailable_reason()}" for c in unavailable if not isinstance(c, ZooCodec)]
     if published:
-        missing.append(f"the published learned codecs ({', '.join(published)}) until their weights are fetched: set "
-                       "IMGCR_ALLOW_DOWNLOADS=1 or run `python -m imgcr weights download ID-QUALITY`")
+        missing.append(f"the published learned codecs ({', '.join(published)}) until their weights are fetched: "
+                       "'Published learned codecs' below, `python -m imgcr weights download ID-QUALITY`, or "
+                       "IMGCR_ALLOW_DOWNLOADS=1")
     upload = gr.File(label="Drop an image (PNG, JPEG, WebP, AVIF, TIFF, BMP, GIF...)", type="filepath", elem_id="upload")
     samples = sample_names()
     sample = gr.Dropdown(samples, value=samples[0] if samples else None, label="...or a sample image", elem_id="sample")
@@ -136,8 +138,9 @@ def _controls() -> SimpleNamespace:
     mode = gr.Radio(list(MODES), value=next(iter(MODES)), label="Compare at", elem_id="mode")
     quality = gr.Slider(0, 100, value=75, step=1, label="Quality (one 0-100 scale, mapped per codec)", elem_id="quality")
     target_value = gr.Number(value=None, label="Target", visible=False, elem_id="target")
-    codecs = gr.CheckboxGroup([(REGISTRY[c].label, c) for c in available],
-                              value=[c for c in DEFAULT_CODECS if c in available], label="Codecs", elem_id="codecs")
+    codecs = gr.CheckboxGroup(zoo_box.codec_choices(), value=[c for c in DEFAULT_CODECS if c in available],
+                              label="Codecs", elem_id="codecs")
+    zoo_box.build(codecs, upload, sample)
     if missing:
         gr.Markdown("Unavailable here: " + "; ".join(missing))
     metric_ids = gr.CheckboxGroup([(m.label, m.id) for m in metrics.METRICS.values()],
