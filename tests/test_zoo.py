@@ -37,10 +37,8 @@ def fixture(name: str) -> dict:
     return torch.load(io.BytesIO(gzip.decompress((FIXTURES / f"{name}.pt.gz").read_bytes())), weights_only=False)
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_the_port_gives_compressais_reconstruction_likelihoods_and_rate(name):
-    fx = fixture(name)
-    net = MODELS[name].from_state_dict(fx["state_dict"])
+def assert_same_as_compressai(net, fx: dict) -> None:
+    """The port's forward, likelihoods, compressed length and decoded pixels against CompressAI's on the fixture."""
     for case in fx["cases"]:
         with torch.no_grad(), coding_threads():
             out = net(case["x"])
@@ -63,6 +61,31 @@ def test_the_port_gives_compressais_reconstruction_likelihoods_and_rate(name):
     assert abs(ours - rate["bytes"]) <= max(0.01 * rate["bytes"], 8 * len(fx["cases"][0]["likelihoods"])), (ours, rate["bytes"])
     assert torch.allclose(decoded.flatten()[::4099], rate["decoded_sample"], atol=1e-5)
     assert abs(float(decoded.double().sum()) - rate["decoded_sum"]) < 1e-2
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_port_gives_compressais_reconstruction_likelihoods_and_rate(name):
+    fx = fixture(name)
+    assert_same_as_compressai(MODELS[name].from_state_dict(fx["state_dict"]), fx)
+
+
+PUBLISHED_WIDTHS = sorted(p.name.removesuffix(".pt.gz") for p in FIXTURES.glob("*-published-q*.pt.gz"))
+
+
+@pytest.mark.parametrize("name", PUBLISHED_WIDTHS)
+def test_the_port_at_the_published_widths_gives_compressais_numbers(name):
+    """One design at the widths CompressAI publishes for one quality (its weights rounded to 8 bits, exactly as
+    CompressAI ran them): the same reconstruction, likelihoods, length and decoded pixels."""
+    fx = fixture(name)
+    state = {k: q.float() * scale for k, (q, scale) in fx["int8"].items()} | fx["buffers"]
+    net = MODELS[fx["name"]].from_state_dict(state)
+    pub = next(p for p in ZOO if p.id == fx["name"])
+    assert (net.n, net.m) == tuple(fx["widths"]) == pub.widths_at(fx["quality"])  # the widths imgcr's table says
+    assert_same_as_compressai(net, fx)
+
+
+def test_a_published_width_fixture_is_there():
+    assert PUBLISHED_WIDTHS, "make it with benchmarks/compressai_fixtures.py (see its docstring)"
 
 
 @pytest.mark.parametrize("name", NAMES)
