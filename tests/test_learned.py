@@ -52,6 +52,24 @@ def test_coder_round_trips_values_far_outside_the_tables():
     assert np.array_equal(coder.Reader(stream, escapes).get(which, tables), values)
 
 
+def test_inline_escapes_are_compressais_bypass_code_and_round_trip():
+    """The published codecs code escapes in the stream as CompressAI's bypass coding does: the distance past the
+    table's range (odd below, even above), its nibble count in 4-bit symbols (15: more follow), the nibbles."""
+    table = coder.Table.from_pmf(np.array([0.25, 0.5, 0.25]), -1)  # -1, 0, 1 in range; size 3
+    assert coder._bypass_symbols(np.array([2]), table) == [0]  # just above: distance 0, no nibbles
+    assert coder._bypass_symbols(np.array([-2]), table) == [1, 1]  # just below: raw 1, one nibble
+    assert coder._bypass_symbols(np.array([2 + 8]), table) == [2, 0, 1]  # raw 16: two nibbles, low first
+    big = coder._bypass_symbols(np.array([-2**62]), table)
+    assert big[:2] == [15, 1] and len(big) == 2 + 16  # sixteen nibbles: "15 more", then 1
+    values = np.array([0, 2, -2, 10, 1, -70000, 2**31, -2**40, -1, 0], dtype=np.int64)
+    which = np.zeros(len(values), dtype=np.int64)
+    w = coder.Writer(inline_escapes=True)
+    w.put(values, which, [table])
+    stream, escapes = w.finish()
+    assert len(escapes) == 0
+    assert np.array_equal(coder.Reader(stream, escapes, inline_escapes=True).get(which, [table]), values)
+
+
 def test_tables_pack_and_unpack_identically():
     tables = [coder.Table.from_pmf(np.exp(-np.abs(np.arange(-9, 10)) / s), -9) for s in (0.5, 2.0, 4.0)]
     back = coder.unpack(**coder.pack(tables))

@@ -98,39 +98,38 @@ def cost(values: np.ndarray, which: np.ndarray, tables: list[Table]) -> tuple[fl
     return bits, escapes
 
 
-_BITS = 33  # an escape's bit length (0-32) is coded first, then its bits in chunks of at most 16
+NIBBLE = 16  # inline escapes are coded in 4-bit uniform symbols (CompressAI's bypass precision)
 
 
-def _zigzag(v: np.ndarray) -> np.ndarray:
-    return np.where(v >= 0, 2 * v, -2 * v - 1).astype(np.int64)
-
-
-def _unzigzag(z: int) -> int:
-    return z // 2 if z % 2 == 0 else -(z + 1) // 2
+def _bypass_symbols(values: np.ndarray, table: Table) -> list[int]:
+    """CompressAI's bypass code for values outside ``table``: the distance past the range's near end (2d below it,
+    2d - 1... as its ``raw_val``), its count of 4-bit nibbles (in symbols of 0-15, 15 meaning "15 more"), then the
+    nibbles, low first."""
+    rel = np.asarray(values, dtype=np.int64) - table.offset
+    out: list[int] = []
+    for raw in np.where(rel < 0, -2 * rel - 1, 2 * (rel - table.size)).tolist():
+        n = 0
+        while raw >> (4 * n):
+            n += 1
+        out += [15] * (n // 15) + [n % 15] + [(raw >> (4 * j)) & 15 for j in range(n)]
+    return out
 
 
 class Writer:
     """Collects coded groups and escapes; :meth:`finish` gives the stream's bytes.
 
-    ``inline_escapes``: code each escaped value inside the stream, right after its group (its bit length, then
-    its bits, uniformly; about 5 + log2 |v| bits, as CompressAI's bypass coding spends) instead of in the
-    file's escape list (4 bytes each: imgcr's own codecs' format)."""
+    ``inline_escapes``: code each escaped value inside the stream, right after its group, as CompressAI's bypass
+    coding does (so a published model's rate is its published rate even where its tables fall short), instead of
+    in the file's escape list (4 bytes each: imgcr's own codecs' format)."""
 
     def __init__(self, inline_escapes: bool = False):
         self.encoder = _constriction().stream.queue.RangeEncoder()
         self.escapes: list[np.ndarray] = []
         self.inline = inline_escapes
 
-    def _put_inline(self, values: np.ndarray) -> None:
-        model = _constriction().stream.model
-        for z in _zigzag(values):
-            n = int(z).bit_length()
-            self.encoder.encode(np.array([n], dtype=np.int32), model.Uniform(_BITS))
-            rest, left = int(z), n
-            while left > 0:
-                k = min(16, left)
-                self.encoder.encode(np.array([rest & ((1 << k) - 1)], dtype=np.int32), model.Uniform(1 << k))
-                rest, left = rest >> k, left - k
+    def _put_inline(self, values: np.ndarray, table: Table) -> None:
+        symbols = np.array(_bypass_symbols(values, table), dtype=np.int32)
+        self.encoder.encode(symbols, _constriction().stream.model.Uniform(NIBBLE))
 
     def put(self, values: np.ndarray, which: np.ndarray, tables: list[Table]) -> None:
         values = np.asarray(values).reshape(-1).astype(np.int64)
@@ -142,7 +141,7 @@ class Writer:
             self.encoder.encode(sym.astype(np.int32), table.model)
             if esc.any():
                 if self.inline:
-                    self._put_inline(v[esc])
+                    self._put_inline(v[esc], table)
                 else:
                     self.escapes.append(v[esc])
 
@@ -161,17 +160,20 @@ class Reader:
         self.used = 0
         self.inline = inline_escapes
 
-    def _get_inline(self, count: int) -> np.ndarray:
-        model = _constriction().stream.model
+    def _get_inline(self, count: int, table: Table) -> np.ndarray:
+        uniform = _constriction().stream.model.Uniform(NIBBLE)
         out = np.empty(count, dtype=np.int64)
         for i in range(count):
-            n = int(self.decoder.decode(model.Uniform(_BITS), 1)[0])
-            z, shift = 0, 0
-            while shift < n:
-                k = min(16, n - shift)
-                z |= int(self.decoder.decode(model.Uniform(1 << k), 1)[0]) << shift
-                shift += k
-            out[i] = _unzigzag(z)
+            part = 15
+            n = 0
+            while part == 15:
+                part = int(self.decoder.decode(uniform, 1)[0])
+                n += part
+                if n > 16:  # a 64-bit distance at most: anything longer is a damaged stream, not a value
+                    raise CodecError("the coded stream is damaged (an escaped value longer than 64 bits)")
+            nibbles = self.decoder.decode(uniform, n).tolist() if n else []
+            raw = sum(int(b) << (4 * j) for j, b in enumerate(nibbles))
+            out[i] = table.offset + (-(raw + 1) // 2 if raw % 2 else raw // 2 + table.size)
         return out
 
     def get(self, which: np.ndarray, tables: list[Table]) -> np.ndarray:
@@ -184,7 +186,7 @@ class Reader:
             esc = sym == table.size
             n = int(esc.sum())
             if n and self.inline:
-                v[esc] = self._get_inline(n)
+                v[esc] = self._get_inline(n, table)
             elif n:
                 if self.used + n > len(self.escapes):
                     raise CodecError("the file's escape list is shorter than its stream says (corrupt file)")
