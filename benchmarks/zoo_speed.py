@@ -3,7 +3,7 @@
 The published weights cannot be fetched on this machine, so each design is built at its published widths with
 random weights: parameters are counted exactly, and the time is that of its transforms (analysis, hyper-analysis,
 hyper-synthesis, synthesis), on a Kodak image (768x512) and a 2048x1280 photo, at imgcr's coding thread count;
-then a real encode and decode of the Kodak image (range coding with the model's CDF tables, and for mbt2018 and
+then a real encode and decode of each (range coding with the model's CDF tables, and for mbt2018 and
 cheng2020 the context model run once per latent position in raster order). Random weights code about as many
 symbols as trained ones (every latent position is coded either way), so the serial loop's time is the real one.
 The encode / decode seconds per megapixel are what the Compare tab quotes before a run (``Published.seconds``).
@@ -86,10 +86,9 @@ def main() -> None:
     img = Image.open(args.kodak / "kodim01.png").convert("RGB")
     inputs = {"768x512": img, "2048x1280": img.resize((2048, 1280), Image.LANCZOS)}
     rows = ["| design | published BD-rate vs JPEG (Kodak, PSNR) | widths (N, M) | parameters | "
-            + " | ".join(f"transforms, {k}" for k in inputs) + " | encode / decode, 768x512 (s per MP) | licence |",
-            "|---" * (6 + len(inputs)) + "|"]
-    kodak = np.array(img)
-    mp = kodak.shape[0] * kodak.shape[1] / 1e6
+            + " | ".join(f"transforms, {k}" for k in inputs) + " | "
+            + " | ".join(f"encode / decode, {k} (s per MP)" for k in inputs) + " | licence |",
+            "|---" * (5 + 2 * len(inputs)) + "|"]
     for pub in ZOO:
         for n, m in pub.widths:
             torch.manual_seed(0)
@@ -100,13 +99,17 @@ def main() -> None:
                 x = torch.from_numpy(np.array(pic)).permute(2, 0, 1)[None].float() / 255
                 transform_seconds(net, x)  # warm-up
                 times.append(min(transform_seconds(net, x) for _ in range(2)))
-            if args.transforms_only:
-                coded = "not measured"
-            else:
-                enc, dec = coding_seconds(net, kodak)
-                coded = f"{enc:.2f} s / {dec:.2f} s ({enc / mp:.1f} / {dec / mp:.1f})"
+            coded = []
+            for pic in inputs.values():
+                if args.transforms_only:
+                    coded.append("not measured")
+                    continue
+                pixels = np.array(pic)
+                mp = pixels.shape[0] * pixels.shape[1] / 1e6
+                enc, dec = coding_seconds(net, pixels)
+                coded.append(f"{enc:.2f} s / {dec:.2f} s ({enc / mp:.1f} / {dec / mp:.1f})")
             rows.append(f"| {pub.id} | {pub.kodak_bd_rate:+.1f} % | {n}, {m} | {params / 1e6:.2f} M | "
-                        + " | ".join(f"{t:.2f} s" for t in times) + f" | {coded} | {LICENCE} |")
+                        + " | ".join(f"{t:.2f} s" for t in times) + " | " + " | ".join(coded) + f" | {LICENCE} |")
             print(rows[-1], flush=True)
     table = "\n".join(rows)
     if args.write:
@@ -114,7 +117,7 @@ def main() -> None:
                 "against CompressAI 1.2.8 in tests/test_zoo.py), at their published widths. BD-rate: CompressAI's own "
                 "Kodak runs against its JPEG anchor. Time: the transforms on this machine's 2 cores, random weights "
                 "(the published files are fetched on first use and cannot be fetched here). Encode / decode: the real codec "
-                "path on the Kodak image, range coding included; mbt2018 and cheng2020 run their context model once "
+                "path on each image, range coding included; mbt2018 and cheng2020 run their context model once "
                 "per latent position in raster order (1,536 positions for a Kodak image, 10,240 for 2048x1280), which "
                 "is where their seconds go. "
                 "`python benchmarks/zoo_speed.py --write docs/learned.md`.")

@@ -225,3 +225,25 @@ def test_two_first_users_download_once(hub):
         t.join()
     assert not errors and len(set(got)) == 1 and got[0].read_bytes() == payload
     assert len(hub.gets()) == 1  # one download for four concurrent first uses
+
+
+def test_a_published_codec_file_comes_from_the_hub_checked_against_its_name_prefix(hub, tmp_path, monkeypatch):
+    """CompressAI's files publish only an 8-hex sha256 prefix (in their names): the Hub mirror's copy is checked
+    against it, the full hash recorded beside it; a copy with other bytes is refused and nothing kept."""
+    from imgcr.codecs import zoo
+    from imgcr.codecs.zoo import ZOO
+
+    monkeypatch.setattr(zoo, "ROOT_URL", "http://127.0.0.1:9/models")  # the official source: nothing listens there
+    payload = os.urandom(300_000)
+    prefix = hashlib.sha256(payload).hexdigest()[:8]
+    pub = ZOO[2].__class__(**{**ZOO[2].__dict__, "prefixes": (prefix,) * 8})
+    spec = pub.weight(5)
+    _publish(hub, spec.names[0], payload)
+    path = weights.fetch(spec)
+    assert path.read_bytes() == payload and hub.gets() == [f"/imgcr/weights/resolve/main/{spec.names[0]}"]
+    assert path.with_name(path.name + ".sha256").read_text().split()[0] == hashlib.sha256(payload).hexdigest()
+    other = pub.weight(6)
+    _publish(hub, other.names[0], os.urandom(300_000))  # not the bytes its name's prefix says
+    with pytest.raises(WeightsError, match="sha256.*nothing was kept"):
+        weights.fetch(other)
+    assert not (tmp_path / "cache" / "weights" / other.names[0]).exists()

@@ -43,7 +43,7 @@ class Published:
     widths: tuple[tuple[int, int], tuple[int, int]] = ((128, 192), (192, 320))  # (N, M): low, high qualities
     high_from: int = 6  # the first quality at the high widths
     # encode and decode seconds per megapixel on imgcr's CPU reference machine (2 cores), low and high widths,
-    # measured by benchmarks/zoo_speed.py (docs/learned.md): what the Compare tab quotes before a run
+    # measured on a 2048x1280 photo by benchmarks/zoo_speed.py (docs/learned.md): what Compare quotes before a run
     seconds_per_mp: tuple[tuple[float, float], tuple[float, float]] = ((0.0, 0.0), (0.0, 0.0))
 
     def widths_at(self, quality: int) -> tuple[int, int]:
@@ -70,26 +70,26 @@ class Published:
 ZOO = (
     Published("bmshj2018-factorized", "Published: factorized prior (Ballé 2018, CompressAI)", "bmshj2018-factorized-prior",
               ("446d5c7f", "87279a02", "5c6f152b", "1ed4405a", "866ba797", "9b02ea3a", "6dfd6734", "5232faa3"), -45.0,
-              seconds_per_mp=((0.9, 1.1), (1.4, 1.8))),
+              seconds_per_mp=((0.9, 1.2), (1.6, 2.2))),
     Published("bmshj2018-hyperprior", "Published: scale hyperprior (Ballé 2018, CompressAI)", "bmshj2018-hyperprior",
               ("7eb97409", "93677231", "6d87be32", "de1b779c", "f8b614e1", "1ab9c41e", "3804dcbd", "a583f0cf"), -55.3,
-              seconds_per_mp=((0.8, 1.0), (1.5, 2.0))),
+              seconds_per_mp=((0.9, 1.2), (1.7, 2.2))),
     Published("mbt2018-mean", "Published: mean-scale hyperprior (Minnen 2018, CompressAI)", "mbt2018-mean",
               ("e522738d", "e54a039d", "723404a8", "6dba02a3", "d504e8eb", "a19628ab", "d5d441d1", "8089ae3e"), -58.2,
               high_from=5,
-              seconds_per_mp=((0.8, 1.1), (1.6, 2.2))),
+              seconds_per_mp=((1.0, 1.3), (1.8, 2.4))),
     Published("mbt2018", "Published: joint autoregressive (Minnen 2018, CompressAI; serial, slow)", "mbt2018",
               ("3f36cd77", "43b70cdd", "22901978", "456e2af9", "b4a046dd", "7052e5ea", "8ba2bf82", "dd0097aa"), -61.3,
               serial=True, widths=((192, 192), (192, 320)), high_from=5,
-              seconds_per_mp=((7.5, 8.2), (18.7, 18.9))),
+              seconds_per_mp=((8.9, 9.4), (18.2, 17.1))),
     Published("cheng2020-anchor", "Published: Cheng 2020 anchor (CompressAI; serial, slow)", "cheng2020-anchor",
               ("dad2ebff", "a29008eb", "e49be189", "98b0b468", "23852949", "4c052b1a"), -65.4, serial=True,
               widths=((128, 128), (192, 192)), high_from=4,
-              seconds_per_mp=((7.4, 8.4), (11.6, 13.5))),
+              seconds_per_mp=((5.7, 6.5), (10.5, 13.4))),
     Published("cheng2020-attn", "Published: Cheng 2020 attention (CompressAI; serial, slow)", "cheng2020_attn-mse",
               ("465f2b64", "e0805385", "2d07bbdf", "f7b0ccf2", "26c8920e", "730501f2"), -65.1, serial=True,
               widths=((128, 128), (192, 192)), high_from=4,
-              seconds_per_mp=((6.1, 7.0), (12.6, 14.6))),
+              seconds_per_mp=((6.2, 7.1), (12.1, 13.9))),
 )
 
 
