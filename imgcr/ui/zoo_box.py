@@ -65,7 +65,9 @@ def download_info(design: str | None) -> str:
     missing = _missing(codec)
     if not missing:
         return f"**{design}**: all its weights are here; it is in the codec list."
-    where = " or ".join(weights.sources(codec.pub.weight(missing[0]))) or "no known source"
+    first = codec.pub.weight(missing[0])
+    folders = [src.rsplit("/", 1)[0] + "/" for src in weights.sources(first)]
+    where = (" or ".join(folders) + f" (e.g. `{first.names[0].rsplit('/', 1)[-1]}`)") if folders else "no known source"
     kodak = _time_range(codec, 768 * 512)
     serial = (" It codes its latent one position at a time (a context model, as published): slow on a CPU."
               if codec.pub.serial else "")
