@@ -207,3 +207,29 @@ def test_imgcrs_lpips_network_is_the_lpips_package_s_own(weights_dir, photo):
         with torch.inference_mode():
             want = float(theirs(to_nchw(ref), to_nchw(test), normalize=True))
         assert metrics.compute("lpips", ref, test) == pytest.approx(want, abs=1e-6)
+
+
+def test_a_lossless_row_gets_each_metrics_own_value_for_identical_images_without_computing_it(photo, odd_photo):
+    """SSIM, MS-SSIM, LPIPS, SSIMULACRA2 and Butteraugli of a pixel-identical pair are known (1, 1, 0, 100, 0):
+    a lossless codec's row is given them at once. Each equals what the metric itself computes (within 1e-6)."""
+    from dataclasses import replace
+
+    from imgcr.metrics import _guarded
+
+    given = [m for m in metrics.METRICS.values() if m.identical is not None]
+    assert {m.id for m in given} >= {"ssim", "ms_ssim", "lpips", "ssimulacra2"}
+    for spec in given:
+        if spec.unavailable():
+            continue
+        for img in (photo, odd_photo):
+            assert spec.fn(img, img.copy()) == pytest.approx(spec.identical, abs=1e-6), spec.id
+
+        def refuse(*_):
+            raise AssertionError("computed")
+
+        shortcut = replace(spec, fn=refuse)
+        assert _guarded(shortcut, photo, photo.copy(), None) == spec.identical
+        changed = photo.copy()
+        changed[0, 0, 0] ^= 1
+        with pytest.raises(AssertionError, match="computed"):  # one sample off: computed as usual
+            _guarded(shortcut, photo, changed, None)

@@ -38,6 +38,8 @@ class MetricSpec:
     # per-reference preparation for scoring many images against one reference (LPIPS: its features once)
     prepare: Callable[[np.ndarray], Callable[[np.ndarray], float | None]] | None = None
     all_cores: bool = False  # runs on every core itself (a network): a comparison runs nothing beside it
+    # the value of a pixel-identical pair (a lossless codec's row), given without computing it; None: computed
+    identical: float | None = None
 
 
 def _mse(a: np.ndarray, b: np.ndarray) -> float:
@@ -67,18 +69,20 @@ METRICS: dict[str, MetricSpec] = {
     for m in (
         MetricSpec("psnr", "PSNR (dB, RGB)", True, psnr),
         MetricSpec("psnr_y", "PSNR-Y (dB, BT.601 luma)", True, psnr_y),
-        MetricSpec("ssim", "SSIM (RGB mean, Gaussian σ=1.5)", True, ssim, min_side=11),
-        MetricSpec("ms_ssim", "MS-SSIM (RGB mean, 5 scales)", True, ms_ssim, min_side=MS_SSIM_MIN_SIDE, slow=True),
+        MetricSpec("ssim", "SSIM (RGB mean, Gaussian σ=1.5)", True, ssim, min_side=11, identical=1.0),
+        MetricSpec("ms_ssim", "MS-SSIM (RGB mean, 5 scales)", True, ms_ssim, min_side=MS_SSIM_MIN_SIDE, slow=True,
+                   identical=1.0),
         MetricSpec("lpips", "LPIPS (AlexNet, lower is better)", False, lpips_metric.lpips_alex, lpips_metric.unavailable_reason,
                    min_side=lpips_metric.LPIPS_MIN_SIDE, slow=True,
-                   prepare=lambda ref: lpips_metric.lpips_reference(ref).distance, all_cores=True),
+                   prepare=lambda ref: lpips_metric.lpips_reference(ref).distance, all_cores=True, identical=0.0),
         MetricSpec("ssimulacra2", "SSIMULACRA2 (100 = identical, 90 visually lossless, 70 high, 50 medium, 30 low)", True,
                    _ssimulacra2.ssimulacra2, min_side=_ssimulacra2.MIN_SIDE, slow=True,
-                   prepare=lambda ref: _ssimulacra2.Reference(ref).score),
+                   prepare=lambda ref: _ssimulacra2.Reference(ref).score, identical=100.0),
         MetricSpec("butteraugli", "Butteraugli (libjxl, max-norm; < 1 invisible at 1:1, > 2 clearly visible; lower is better)",
-                   False, _butteraugli.butteraugli, _butteraugli.unavailable_reason, min_side=_butteraugli.MIN_SIDE, slow=True),
+                   False, _butteraugli.butteraugli, _butteraugli.unavailable_reason, min_side=_butteraugli.MIN_SIDE, slow=True,
+                   identical=0.0),
         MetricSpec("butteraugli_3norm", "Butteraugli 3-norm (libjxl; lower is better)", False, _butteraugli.butteraugli_3norm,
-                   _butteraugli.unavailable_reason, min_side=_butteraugli.MIN_SIDE, slow=True),
+                   _butteraugli.unavailable_reason, min_side=_butteraugli.MIN_SIDE, slow=True, identical=0.0),
     )
 }
 
@@ -104,6 +108,8 @@ def _guarded(spec: MetricSpec, ref: np.ndarray, test: np.ndarray, fn) -> float |
         raise ValueError(f"shape mismatch {ref.shape} vs {test.shape}")
     if min(ref.shape[:2]) < spec.min_side:
         return None
+    if spec.identical is not None and np.array_equal(ref, test):  # a lossless row: its value is known exactly
+        return spec.identical
     try:
         value = fn(test) if fn is not None else spec.fn(ref, test)
     except WeightsError as exc:  # e.g. the LPIPS trunk could not be fetched: the metric is unavailable, not the request
