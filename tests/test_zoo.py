@@ -273,6 +273,8 @@ def test_a_download_from_the_compare_tab_with_a_wrong_prefix_keeps_nothing(offic
     (folder / Path(ZOO[0].weight(1).url).name).write_bytes(b"not the published bytes" * 100)
     with pytest.raises(gr.Error, match="sha256"):
         zoo_box.download_design(ZOO[0].id, progress=lambda *a, **k: None)
+    with pytest.raises(gr.Error, match="not one of the published"):
+        zoo_box.download_info("jpeg")
     assert not list((tmp_path / "cache").rglob("*.pth.tar"))
 
 

@@ -32,6 +32,13 @@ def _missing(codec: ZooCodec) -> list[int]:
     return [q for q in range(1, len(codec.pub.prefixes) + 1) if weights.find(codec.pub.weight(q)) is None]
 
 
+def _design(design: str) -> ZooCodec:
+    codec = REGISTRY.get(design)
+    if not isinstance(codec, ZooCodec):
+        raise gr.Error(f"{design!r} is not one of the published learned codecs")
+    return codec
+
+
 def _mb(codec: ZooCodec, qualities: list[int]) -> float:
     return sum(codec.pub.file_bytes(q) for q in qualities) / 1e6
 
@@ -60,8 +67,7 @@ def download_info(design: str | None) -> str:
     """What fetching a design means: files, size, sources, the hash check, licence, and its time here."""
     if not design:
         return ""
-    codec = REGISTRY[design]
-    assert isinstance(codec, ZooCodec)
+    codec = _design(design)
     missing = _missing(codec)
     if not missing:
         return f"**{design}**: all its weights are here; it is in the codec list."
@@ -82,8 +88,7 @@ def download_design(design: str | None, progress=gr.Progress()):
     """Fetch every missing quality of one published design (the Hub mirror, then CompressAI's URL; hash-checked)."""
     if not design:
         raise gr.Error("choose a published codec to download")
-    codec = REGISTRY[design]
-    assert isinstance(codec, ZooCodec)
+    codec = _design(design)
     missing = _missing(codec)
     for i, quality in enumerate(missing):
         spec = codec.pub.weight(quality)
