@@ -178,8 +178,36 @@ def test_ssim_and_ms_ssim_in_bands_of_rows_equal_the_whole_plane(pair, monkeypat
     whole = (metrics.ssim(ref, test), metrics.ms_ssim(ref, test))
     for band in (1, 7, 64):
         monkeypatch.setattr(ssim_mod, "_BAND", band)
+        ref, test = ref.copy(), test.copy()  # new arrays: nothing served from the first-scale memo
         assert metrics.ssim(ref, test) == pytest.approx(whole[0], abs=1e-12)
         assert metrics.ms_ssim(ref, test) == pytest.approx(whole[1], abs=1e-12)
+
+
+def test_ms_ssim_reuses_the_first_scale_ssim_computed(pair, monkeypatch):
+    """SSIM's means are MS-SSIM's first scale: after ssim() of a pair, ms_ssim() of the same arrays filters
+    only the four smaller scales, and gives what it gives computed from nothing; other arrays (even equal
+    ones, or a freed array's recycled id) are computed afresh."""
+    import importlib
+
+    ssim_mod = importlib.import_module("imgcr.metrics.ssim")
+    ref, test = pair[0].copy(), pair[1].copy()  # arrays no other test has scored
+    fresh = metrics.ms_ssim(ref.copy(), test.copy())
+    sizes = []
+    real = ssim_mod._interior_means
+    monkeypatch.setattr(ssim_mod, "_interior_means", lambda a, b: (sizes.append(a.shape), real(a, b))[1])
+    s = metrics.ssim(ref, test)
+    assert sizes == [ref.shape[:2]] * 3
+    sizes.clear()
+    assert metrics.ms_ssim(ref, test) == fresh  # the same floats, not merely close
+    assert ref.shape[:2] not in sizes and len(sizes) == 3 * 4
+    sizes.clear()
+    assert metrics.ssim(ref, test) == s and sizes == []
+    other = test.copy()
+    assert metrics.ms_ssim(ref, other) == fresh and sizes.count(ref.shape[:2]) == 3
+    for _ in range(3):  # ids of freed arrays come back: a weak reference tells the new array from the old
+        sizes.clear()
+        metrics.ssim(ref, test[::-1].copy())
+        assert sizes.count(ref.shape[:2]) == 3
 
 
 @pytest.mark.weights

@@ -16,9 +16,17 @@ Filtering is OpenCV's separable float32 filter with the same 11-tap window and
 reflecting borders (``BORDER_REFLECT`` is skimage's/scipy's ``reflect``).
 Variances are computed on data shifted by 128, which keeps float32 accurate to
 better than 1e-5 against the float64 references.
+
+SSIM's means and MS-SSIM's first scale are the same computation (the full-size planes, the same window, the
+same interior): :func:`ssim` keeps each plane's pair of means for the image it scored (:class:`_FirstScale`,
+for as long as that image lives), and :func:`ms_ssim` of the same pair starts from them, so a comparison
+that shows both pays the full-size filtering once; MS-SSIM's four smaller scales are a third of its cost.
 """
 
 from __future__ import annotations
+
+import threading
+import weakref
 
 import cv2
 import numpy as np
@@ -114,9 +122,52 @@ def ssim_map(ref: np.ndarray, test: np.ndarray) -> np.ndarray:
     return smap.mean(axis=0)
 
 
+class _FirstScale:
+    """Each plane's (SSIM, contrast-structure) interior means of an image pair, kept while both arrays live.
+
+    Keyed by the arrays' identities and checked through weak references, so a recycled ``id`` never matches
+    and nothing keeps an image alive; a pair whose arrays are changed in place after scoring would be served
+    stale values, which no caller does (decoded images are never written to)."""
+
+    def __init__(self):
+        self._kept: dict[tuple[int, int], tuple[weakref.ref, weakref.ref, list[tuple[float, float]]]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, ref: np.ndarray, test: np.ndarray) -> list[tuple[float, float]] | None:
+        with self._lock:
+            hit = self._kept.get((id(ref), id(test)))
+        return hit[2] if hit and hit[0]() is ref and hit[1]() is test else None
+
+    def put(self, ref: np.ndarray, test: np.ndarray, means: list[tuple[float, float]]) -> None:
+        key = (id(ref), id(test))
+
+        def drop(_):
+            with self._lock:
+                self._kept.pop(key, None)
+
+        try:
+            entry = (weakref.ref(ref, drop), weakref.ref(test, drop), means)
+        except TypeError:  # not weak-referenceable (a plain sequence): nothing kept
+            return
+        with self._lock:
+            self._kept[key] = entry
+
+
+_first_scale = _FirstScale()
+
+
+def _first_means(ref: np.ndarray, test: np.ndarray) -> list[tuple[float, float]]:
+    """Each plane's full-size interior means, computed once per image pair (see :class:`_FirstScale`)."""
+    means = _first_scale.get(ref, test)
+    if means is None:
+        means = [_interior_means(a, b) for a, b in zip(_planes(ref), _planes(test), strict=True)]
+        _first_scale.put(ref, test, means)
+    return means
+
+
 def ssim(ref: np.ndarray, test: np.ndarray) -> float:
     """Mean SSIM over RGB channels (skimage's Gaussian convention, see module doc), in bands of rows."""
-    return float(np.mean([_interior_means(a, b)[0] for a, b in zip(_planes(ref), _planes(test), strict=True)]))
+    return float(np.mean([s for s, _ in _first_means(ref, test)]))
 
 
 def _pool2(x: np.ndarray) -> np.ndarray:
@@ -140,10 +191,11 @@ def ms_ssim(ref: np.ndarray, test: np.ndarray) -> float | None:
     levels = len(MS_SSIM_WEIGHTS)
     weights = np.asarray(MS_SSIM_WEIGHTS)
     per_channel = []
-    for a, b in zip(_planes(ref), _planes(test), strict=True):
+    first = _first_means(ref, test)  # shared with ssim() of the same pair
+    for a, b, top in zip(_planes(ref), _planes(test), first, strict=True):
         values = []
         for level in range(levels):
-            s_mean, cs_mean = _interior_means(a, b)
+            s_mean, cs_mean = top if level == 0 else _interior_means(a, b)
             if level < levels - 1:
                 values.append(max(cs_mean, 0.0))
                 a, b = _pool2(a), _pool2(b)
