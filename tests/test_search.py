@@ -107,19 +107,28 @@ def test_a_learned_codecs_estimate_is_its_file(codec_id, photo):
         data = codec.encode(crop, settings)
         assert abs(estimator.size(settings) - len(data)) <= 8, (q, estimator.size(settings), len(data))
         assert np.array_equal(estimator.decoded(settings), codec.decode(data))
+        coded, ms = estimator.encode(settings)  # the search's one file, coded from the latent: the same bytes
+        assert coded == data and ms > 0
     assert codec.estimator(crop, codec.resolve(50, {"refine": 2})) is None  # a refined latent differs per quality
 
 
 @pytest.mark.parametrize("target", [Target("bpp", 0.6), Target("psnr", 29.5)])
 def test_a_learned_codecs_search_codes_once_and_lands_as_encoding_every_probe_does(target, photo, monkeypatch):
+    """The analysis transform runs once: every probe is judged from its latent and the chosen setting is coded
+    from it too (the same file an encode writes)."""
     codec = get_codec("ae-hyperprior")
     measure = metrics.METRICS["psnr"].fn if target.kind == "psnr" else None
-    encodes = []
+    encodes, analyses = [], []
     real_encode = codec._encode
     monkeypatch.setattr(codec, "_encode", lambda px, s: encodes.append(s["quality"]) or real_encode(px, s))
+    net = codec._load()[0]
+    real_latent = net.latent
+    monkeypatch.setattr(net, "latent", lambda x: analyses.append(1) or real_latent(x))
     used, probe, report = search(codec, photo, codec.resolve(75), target, measure)
-    assert report.met and report.encodes == 1 and len(encodes) == 1 and report.estimated >= 3, report
+    assert report.met and report.encodes == 1 and report.estimated >= 3, report
+    assert len(analyses) == 1 and encodes == []
     assert probe.data is not None and probe.encode_ms is not None
+    assert probe.data == codec.encode(photo, used)
     real = len(probe.data) * 8 / photo.size * 3 if target.kind == "bpp" else measure(photo, codec.decode(probe.data))
     assert report.achieved == pytest.approx(real)
     monkeypatch.setattr(codec, "estimator", lambda *a: None)  # the old way: every probe encoded
@@ -141,6 +150,9 @@ def test_a_misleading_estimate_falls_back_to_encoding_every_probe(photo, monkeyp
 
         def decoded(self, settings):
             return self.inner.decoded(settings)
+
+        def encode(self, settings):
+            return self.inner.encode(settings)
 
     monkeypatch.setattr(codec, "estimator", lambda px, s: Liar(honest(px, s)))
     _, probe, report = search(codec, photo, codec.resolve(75), Target("size", 30_000), None)
@@ -172,10 +184,15 @@ def test_the_sample_is_tiles_from_across_the_image(big_photo, monkeypatch):
     assert search_mod.sample_of(big_photo) is None  # 1.7 MP: searched directly
     monkeypatch.setattr(search_mod, "SAMPLE_ABOVE", 1_000_000)
     sample = search_mod.sample_of(big_photo)
-    assert sample.shape == (1024, 1024, 3)
-    assert np.array_equal(sample[:256, :256], big_photo[:256, :256])
-    y, x = (1088 - 256) // 64 * 64, (1536 - 256) // 64 * 64  # the last tile, its corner on the 64 px grid
-    assert np.array_equal(sample[-256:, -256:], big_photo[y:y + 256, x:x + 256])
+    assert sample.shape == (512, 512, 3)  # 4 x 4 tiles of 128 px: at most a quarter of the image
+    assert np.array_equal(sample[:128, :128], big_photo[:128, :128])
+    y, x = (1088 - 128) // 64 * 64, (1536 - 128) // 64 * 64  # the last tile, its corner on the 64 px grid
+    assert np.array_equal(sample[-128:, -128:], big_photo[y:y + 128, x:x + 128])
+    # a 2048x1280 photo's tiles are 192 px (22 % of it), a 10 MP photo's 256 px (about 1 MP, a tenth)
+    assert search_mod.sample_tile(1280, 2048) == 192 and search_mod.sample_tile(2500, 4000) == 256
+    for h, w in ((1088, 1536), (1280, 2048), (2500, 4000), (6000, 8000)):
+        t = search_mod.sample_tile(h, w)
+        assert t % 64 == 0 and (4 * t) ** 2 <= h * w / 4
 
 
 @pytest.mark.parametrize("codec_id", ["jpeg", "webp"])
@@ -188,12 +205,22 @@ def test_a_big_images_size_search_is_aimed_by_its_sample_and_lands_where_the_ful
     target = Target("bpp", 0.6)
     full_settings, full_probe, full = search(codec, big_photo, codec.resolve(75), target, None)
     monkeypatch.setattr(search_mod, "SAMPLE_ABOVE", 1_000_000)
+    monkeypatch.setattr(search_mod, "SAMPLE_SHARE", 2)  # 192 px tiles, as a 2048x1280 photo's (128 px here else)
     settings, probe, report = search(codec, big_photo, codec.resolve(75), target, None)
     assert report.sampled >= 3 and full.sampled == 0
     assert report.met and full.met
     assert abs(report.error_pct) <= abs(full.error_pct) + 0.5, (report, full)
     assert report.encodes < full.encodes, (report, full)
     assert len(probe.data) == len(codec.encode(big_photo, settings))
+
+
+def test_a_size_past_the_knobs_end_is_found_in_few_encodes(photo):
+    """Halving towards an end the target lies beyond took 7-8 encodes; once three probes lie on one side and the
+    last two extrapolate past the knob's end, the end is probed and the search stops there."""
+    codec = get_codec("jpeg2000")
+    _, probe, report = search(codec, photo, codec.resolve(75), Target("bpp", 12.0), None)
+    assert not report.met and "cannot reach" in report.note
+    assert report.knob_value == codec.knob.high and report.encodes <= 5, report
 
 
 def test_an_out_of_reach_size_on_a_big_image_takes_few_real_encodes(big_photo, monkeypatch):

@@ -79,6 +79,11 @@ class Estimator(Protocol):
     def decoded(self, settings: dict[str, Any]) -> np.ndarray:
         ...
 
+    def encode(self, settings: dict[str, Any]) -> tuple[bytes, float]:
+        """The file ``codec.encode(pixels, settings)`` writes (the same bytes) and its encode time in ms: what
+        the estimate shares with the encoder (a latent) is not computed again, its time counted in."""
+        ...
+
 
 class Codec:
     """Base class. Subclasses set the class attributes and implement the hooks."""

@@ -206,8 +206,19 @@ class LearnedAE(nn.Module):
                 opt.step()
         return y.detach()
 
+    @torch.no_grad()
     def compress(self, x: torch.Tensor, quality: float, refine: int = 0) -> tuple[bytes, np.ndarray]:
         """The range-coded stream and its escapes for ``x`` at ``quality``; ``refine`` steps of :meth:`refine` first."""
+        return self.code(self._analyse(x, quality, refine))
+
+    @torch.no_grad()
+    def compress_latent(self, latent: torch.Tensor, quality: float) -> tuple[bytes, np.ndarray]:
+        """What :meth:`compress` (without refinement) gives, from :meth:`latent` of the same image: the same
+        arithmetic, the analysis transform not run again (a search's chosen setting is coded from its latent)."""
+        return self.code(latent * self.gains_at(quality)[0])
+
+    def code(self, y: torch.Tensor) -> tuple[bytes, np.ndarray]:
+        """The stream and escapes of the scaled latent ``y`` (rounded here)."""
         raise NotImplementedError
 
     def decompress(self, stream: bytes, escapes: np.ndarray, height: int, width: int, quality: float) -> torch.Tensor:
@@ -284,9 +295,9 @@ class FactorizedAE(LearnedAE):
         return coder.cost(v.numpy(), _channel_index(tuple(v.shape)), self.tables("prior"))
 
     @torch.no_grad()
-    def compress(self, x: torch.Tensor, quality: float, refine: int = 0) -> tuple[bytes, np.ndarray]:
+    def code(self, y: torch.Tensor) -> tuple[bytes, np.ndarray]:
         w = coder.Writer()
-        _put_factorized(w, torch.round(self._analyse(x, quality, refine)), self.tables("prior"))
+        _put_factorized(w, torch.round(y), self.tables("prior"))
         return w.finish()
 
     @torch.no_grad()
@@ -338,8 +349,7 @@ class HyperpriorAE(LearnedAE):
         return bits_z + bits_y, esc_z + esc_y
 
     @torch.no_grad()
-    def compress(self, x: torch.Tensor, quality: float, refine: int = 0) -> tuple[bytes, np.ndarray]:
-        y = self._analyse(x, quality, refine)
+    def code(self, y: torch.Tensor) -> tuple[bytes, np.ndarray]:
         z = torch.round(self.h_a(torch.abs(y)))
         w = coder.Writer()
         _put_factorized(w, z, self.tables("prior"))
