@@ -6,7 +6,10 @@ Each case runs in a fresh process with an empty result cache, on a photo made by
 - ``cli-q75``: ``imgcr compare``'s backend, the six default codecs at quality 75, the default metrics;
 - ``cli-bpp``: the same at equal size, 0.5 bpp;
 - ``tab-q60``: the Compare tab's handler at 2048x1280, the default codecs at quality 60, the tab's default metrics;
-- ``tab-learned``: the tab's handler, six codecs including ae-hyperprior, at 0.5 bpp.
+- ``tab-learned``: the tab's handler, six codecs including ae-hyperprior, at 0.5 bpp;
+- ``tab-q60-dropped``, ``tab-learned-dropped``: the same, the photo prepared as a reference (LPIPS's features,
+  SSIMULACRA2's planes) by the tab's drop handler before the click, as when its user takes longer to pick codecs
+  than that takes; the preparation's own time is the "prepared on drop" column.
 
 Times count from the request (the photo loaded, the modules a server has imported and, for the tab cases,
 LPIPS's network, which the app loads before it serves; the CLI cases load it within the time, and a learned
@@ -41,6 +44,8 @@ CASES = {
     "cli-bpp": ("4000x2500, the same at equal size (0.5 bpp)", (4000, 2500)),
     "tab-q60": ("2048x1280, Compare tab, default codecs, quality 60", (2048, 1280)),
     "tab-learned": ("2048x1280, Compare tab, six codecs incl. ae-hyperprior, 0.5 bpp", (2048, 1280)),
+    "tab-q60-dropped": ("the same as tab-q60, the photo prepared as it was dropped", (2048, 1280)),
+    "tab-learned-dropped": ("the same as tab-learned, the photo prepared as it was dropped", (2048, 1280)),
 }
 SIX = ["jpeg", "png", "jpeg2000", "webp", "avif", "jpegxl"]
 
@@ -56,6 +61,14 @@ if case.startswith("tab"):
     from imgcr.metrics import lpips_metric
     lpips_metric.warm()  # and LPIPS's network: the app loads it before it serves
 marks, searches, missing = {}, {}, set()
+from imgcr.metrics import DEFAULT_METRICS
+chosen = sys.argv[3].split(",") if sys.argv[3] else list(DEFAULT_METRICS)
+prepared = None
+if case.endswith("-dropped"):  # the tab's drop handler, before the click
+    from imgcr.ui import compare_tab
+    t = time.perf_counter()
+    compare_tab.kept.prepare(image, chosen)
+    prepared = time.perf_counter() - t
 t0 = time.perf_counter()  # from the request: the image is in memory, the server's modules imported
 
 def seen(results):
@@ -76,8 +89,7 @@ def seen(results):
 if case.startswith("cli"):
     from imgcr.search import Target
     target = Target("bpp", 0.5) if case == "cli-bpp" else None
-    from imgcr.metrics import DEFAULT_METRICS
-    kw = dict(quality=75, target=target, metric_ids=tuple(sys.argv[3].split(",")) if sys.argv[3] else DEFAULT_METRICS)
+    kw = dict(quality=75, target=target, metric_ids=tuple(chosen))
     if hasattr(pipeline, "compare_iter"):
         for update in pipeline.compare_iter(image, SIX, **kw):
             seen(update)
@@ -85,10 +97,10 @@ if case.startswith("cli"):
         seen(pipeline.compare(image, SIX, **kw))
 else:
     from imgcr.ui import compare_tab
-    codecs = SIX if case == "tab-q60" else ["jpeg", "webp", "avif", "jpegxl", "jpeg2000", "ae-hyperprior"]
-    mode = "Same setting (quality 0-100)" if case == "tab-q60" else "Equal file size (bpp)"
-    from imgcr.metrics import DEFAULT_METRICS
-    metric_ids = sys.argv[3].split(",") if sys.argv[3] else list(DEFAULT_METRICS)
+    q60 = case.startswith("tab-q60")
+    codecs = SIX if q60 else ["jpeg", "webp", "avif", "jpegxl", "jpeg2000", "ae-hyperprior"]
+    mode = "Same setting (quality 0-100)" if q60 else "Equal file size (bpp)"
+    metric_ids = chosen
     args = (codecs, mode, 60, 0.5, metric_ids, "")
     import inspect
     params = list(inspect.signature(compare_tab.run_compare).parameters)
@@ -118,7 +130,7 @@ else:
             missing.add(col)
 with open("/proc/self/status") as fh:
     peak = next(int(l.split()[1]) for l in fh if l.startswith("VmHWM")) / 1e6
-print(json.dumps({"marks": marks, "peak_gb": peak, "searches": searches, "missing": sorted(missing)}))
+print(json.dumps({"marks": marks, "peak_gb": peak, "searches": searches, "missing": sorted(missing), "prepared_s": prepared}))
 """
 
 
@@ -159,8 +171,8 @@ def main() -> None:
     args = ap.parse_args()
     folder = Path(tempfile.gettempdir()) / "imgcr-speed-photos"
     folder.mkdir(exist_ok=True)
-    rows = ["| case | first row | every row (size, PSNR, SSIM) | every metric | peak memory | equal-size encodes |",
-            "|---|---|---|---|---|---|"]
+    rows = ["| case | first row | every row (size, PSNR, SSIM) | every metric | peak memory | equal-size encodes | prepared on drop |",
+            "|---|---|---|---|---|---|---|"]
     figures = {}
     for case in args.cases.split(","):
         label, size = CASES[case]
@@ -169,7 +181,8 @@ def main() -> None:
         m = res["marks"]
         enc = ", ".join(f"{c} {n}" for c, n in sorted(res["searches"].items())) or "-"
         rows.append(f"| {label} | {m.get('first', float('nan')):.1f} s | {m.get('rows', float('nan')):.1f} s | "
-                    f"{m.get('all', float('nan')):.1f} s | {res['peak_gb']:.2f} GB | {enc} |")
+                    f"{m.get('all', float('nan')):.1f} s | {res['peak_gb']:.2f} GB | {enc} | "
+                    f"{'-' if res.get('prepared_s') is None else format(res['prepared_s'], '.1f') + ' s'} |")
         print(rows[-1], flush=True)
     table = "\n".join(rows)
     print(table)

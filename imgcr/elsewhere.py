@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from imgcr import metrics
 from imgcr.codec_run import CodecResult
 from imgcr.errors import CodecError, ImgcrError, first_line
 from imgcr.images import LoadedImage, load_image
+from imgcr.metrics import kept
 
 CODEC_ID = "elsewhere"
 
@@ -63,7 +63,7 @@ def result(image: LoadedImage, path: str | Path, metric_ids: Sequence[str]) -> C
         raise ImgcrError(f"{path.name} is {pixels.shape[1]}x{pixels.shape[0]}, the original {image.width}x{image.height}: "
                          "a file encoded elsewhere must have the original's size")
     h, w = pixels.shape[:2]
-    scorer = metrics.Scorer(image.pixels)
+    scorer = kept.scorer(image)  # the comparison's own: the reference prepared once for both
     measured = {m: scorer.compute(m, pixels) for m in metric_ids}
     return CodecResult(
         codec=codec_id(path), label=f"Uploaded: {path.name}", params={"file": path.name},

@@ -19,6 +19,7 @@ from imgcr.cache import ResultCache, default_cache
 from imgcr.codec_run import CodecResult, CompareSettings
 from imgcr.codecs import DEFAULT_CODECS, get_codec
 from imgcr.images import LoadedImage
+from imgcr.metrics import kept
 
 Progress = Callable[[float, str], None]
 __all__ = ["CodecResult", "CompareSettings", "compare", "compare_iter"]
@@ -61,7 +62,7 @@ def compare_iter(
     codecs = list(dict.fromkeys(codecs))
     for cid in (*codecs, *settings.options):
         get_codec(cid, require_available=False)  # unknown ids fail before any work, never ignored
-    run = codec_run.Run(image, settings, cache, metrics.Scorer(image.pixels))
+    run = codec_run.Run(image, settings, cache, kept.scorer(image))  # prepared on upload, kept for re-runs
     results: list[CodecResult | None] = [None] * len(codecs)
     steps, total = 0, 2 * len(codecs)
     if progress:

@@ -270,9 +270,7 @@ def _bisect(probe: _Prober, knob, goal: float, max_encodes: int, guide: list[tup
     knob), kept at least an eighth of the bracket inside it so the bracket always shrinks. On real photos this
     takes about half the encodes of halving alone (benchmarks/compare_speed.py).
 
-    While only one side of the goal has been seen, the bracket is halved towards the other, unless the last two
-    probes' slope (in the same scale) reaches the goal only past the knob's end: that end is probed next, so an
-    out-of-reach target (a learned codec that tops out below the size asked) takes four probes, not eleven.
+    With every probe on one side of the goal, :func:`_out_of_reach` may send the next one to the knob's end.
 
     With a ``guide`` (a sample's probes, :func:`_sample_search`) the first probe is where the guide meets the
     goal and the second steps from it along the guide's slope, a quarter further so that the two bracket the
@@ -326,9 +324,10 @@ def _bisect(probe: _Prober, knob, goal: float, max_encodes: int, guide: list[tup
 
 
 def _out_of_reach(probes, goal: float, scale, lo: float, hi: float) -> float | None:
-    """The open end of the bracket (``hi`` when every probe is below ``goal``, ``lo`` when every one is above)
-    where, after three probes on one side, the two nearest it extrapolate past it; None otherwise. (After two,
-    the curve's bend near the knob's ends misleads: on Kodak sizes that cost more encodes than it saved.)"""
+    """The open end of the bracket (``hi`` when every probe is below ``goal``, ``lo`` when every one is above) to
+    probe next, where after three probes on one side the two nearest it extrapolate past it (an out-of-reach
+    target then takes four probes, not eleven); None otherwise. (After two, the curve's bend near the knob's ends
+    misleads: on Kodak sizes that cost more encodes than it saved.)"""
     below = sorted((p.knob, scale(max(p.value, 1e-12))) for p in probes if p.value < goal)
     above = sorted((p.knob, scale(max(p.value, 1e-12))) for p in probes if p.value > goal)
     g = scale(goal)

@@ -179,3 +179,41 @@ def test_one_core_metrics_run_side_by_side_and_a_whole_machine_one_alone():
     assert all(s == ("all",) for s in seen if "all" in s)  # the whole-machine step alone
     assert Cores(2)._free == 2 and Cores(0).total == 1
     release_memory()  # hands free heap pages back (or does nothing off glibc); never fails
+
+
+@pytest.mark.weights
+def test_a_reference_prepared_on_upload_serves_the_comparison_and_its_reruns(image, weights_dir, monkeypatch):
+    """Dropping a photo prepares it as the reference (LPIPS's features, SSIMULACRA2's planes); the comparison
+    that follows, and a re-run at another setting, compute only the codecs' side, with the same values as
+    metrics computed from nothing. The same photo loaded again is the same reference; another photo replaces it."""
+    from imgcr import metrics
+    from imgcr.metrics import kept, lpips_bands
+
+    kept.forget()
+    assert kept.prepare(image, ("psnr", "lpips", "ssimulacra2")) == ["lpips", "ssimulacra2"]
+    reference_runs = []
+    real = lpips_bands.LpipsReference._features
+    monkeypatch.setattr(lpips_bands.LpipsReference, "_features",
+                        lambda self, px, band: (reference_runs.append(px is self.reference), real(self, px, band))[1])
+    for quality in (40, 70):
+        results = compare(image, ["jpeg", "webp"], quality=quality, metric_ids=("lpips", "ssimulacra2"), cache=ResultCache())
+        for r in results:
+            for m in ("lpips", "ssimulacra2"):
+                assert r.metrics[m] == pytest.approx(metrics.compute(m, image.pixels, r.decoded), abs=1e-6)
+    assert reference_runs == [False] * 4  # two codecs at two settings: their features only, never the reference's
+    again = from_array(image.pixels.copy(), "again.png")
+    assert kept.scorer(again) is kept.scorer(image)
+    other = from_array(np.ascontiguousarray(image.pixels[::-1]), "flipped.png")
+    assert kept.scorer(other) is not kept.scorer(image)
+
+
+def test_the_upload_handler_prepares_quietly(tmp_path):
+    """A bad file is not reported at the drop (Compare reports it, where its user looks); nothing is kept for it."""
+    from imgcr.metrics import kept
+    from imgcr.ui.compare_tab import prepare_reference
+
+    kept.forget()
+    bad = tmp_path / "notes.png"
+    bad.write_text("not an image")
+    assert prepare_reference(str(bad), None, ["lpips"]) is None
+    assert kept._last is None

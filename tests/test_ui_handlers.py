@@ -318,3 +318,17 @@ def test_the_slider_shows_the_first_codec_to_land_and_the_right_choice_says_so()
     chosen = first[5]["value"]
     assert chosen != ORIGINAL and all(u[5]["value"] == chosen for u in updates)
     assert px(updates[-1][3][1]).shape == (512, 512, 3)
+
+
+def test_a_drop_or_a_sample_starts_preparing_the_reference():
+    """The drop handler is wired to the upload and to the sample list, with the ticked metrics, out of the API."""
+    from imgcr.ui import compare_tab
+
+    demo = build_app()
+    wired = {f.fn.__name__: f for f in demo.fns.values() if f.fn is not None}
+    for name, event in (("_prepare_dropped", "upload"), ("_prepare_sample", "input")):
+        fn = wired[name]
+        assert [t[1] for t in fn.targets] == [event] and fn.api_visibility == "private"
+        labels = [getattr(b, "label", "") for b in fn.inputs]
+        assert labels[1] == "Metrics", labels
+    assert compare_tab._prepare_dropped is wired["_prepare_dropped"].fn

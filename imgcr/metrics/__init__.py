@@ -74,7 +74,7 @@ METRICS: dict[str, MetricSpec] = {
                    identical=1.0),
         MetricSpec("lpips", "LPIPS (AlexNet, lower is better)", False, lpips_metric.lpips_alex, lpips_metric.unavailable_reason,
                    min_side=lpips_metric.LPIPS_MIN_SIDE, slow=True,
-                   prepare=lambda ref: lpips_metric.lpips_reference(ref).distance, all_cores=True, identical=0.0),
+                   prepare=lambda ref: lpips_metric.lpips_reference(ref).warm().distance, all_cores=True, identical=0.0),
         MetricSpec("ssimulacra2", "SSIMULACRA2 (100 = identical, 90 visually lossless, 70 high, 50 medium, 30 low)", True,
                    _ssimulacra2.ssimulacra2, min_side=_ssimulacra2.MIN_SIDE, slow=True,
                    prepare=lambda ref: _ssimulacra2.Reference(ref).score, identical=100.0),
@@ -127,14 +127,32 @@ class Scorer:
         self.ref = ref
         self._prepared: dict[str, Callable[[np.ndarray], float | None]] = {}
         self._lock = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}  # one per metric: LPIPS's preparation never holds up another's
 
     def _fn(self, spec: MetricSpec):
         if spec.prepare is None or min(self.ref.shape[:2]) < spec.min_side:
             return None
         with self._lock:
+            lock = self._locks.setdefault(spec.id, threading.Lock())
+        with lock:
             if spec.id not in self._prepared:
                 self._prepared[spec.id] = spec.prepare(self.ref)
             return self._prepared[spec.id]
+
+    def prepare(self, metric_ids) -> list[str]:
+        """Prepare now what ``metric_ids`` prepare per reference (where they do and are available here); returns
+        the metrics prepared. The values computed afterwards are the same."""
+        done = []
+        for m in metric_ids:
+            spec = get_metric(m)
+            if spec.prepare is None or spec.unavailable():
+                continue
+            try:
+                if self._fn(spec) is not None:
+                    done.append(m)
+            except WeightsError as exc:
+                log.warning("%s unavailable: %s", spec.id, exc)
+        return done
 
     def compute(self, metric_id: str, test: np.ndarray) -> float | None:
         spec = get_metric(metric_id)

@@ -104,6 +104,18 @@ class LpipsReference:
                 self._kept_bytes += size
         return feats
 
+    def warm(self) -> LpipsReference:
+        """Compute the reference's features now, the bands the budget keeps (what the first :meth:`distance`
+        would otherwise do); returns self."""
+        import torch
+
+        with torch.inference_mode():
+            for i in range(len(self.bands)):
+                self._reference(i)
+                if i not in self._kept:  # over the budget: later bands are recomputed per call anyway
+                    break
+        return self
+
     def distance(self, test: np.ndarray) -> float:
         """LPIPS(reference, test), as ``lpips.LPIPS(net="alex")(ref, test, normalize=True)`` computes it (to float rounding)."""
         import torch

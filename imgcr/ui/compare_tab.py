@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 from types import SimpleNamespace
 
@@ -11,6 +12,7 @@ from imgcr import elsewhere, glossary, metrics, views
 from imgcr.codecs import DEFAULT_CODECS, REGISTRY
 from imgcr.codecs.zoo import ZooCodec
 from imgcr.errors import ImgcrError
+from imgcr.metrics import kept
 from imgcr.pipeline import CompareSettings, compare_iter
 from imgcr.samples import sample_names
 from imgcr.search import Target
@@ -35,6 +37,8 @@ from imgcr.ui.compare_views import (
     zoom_to_worst,
 )
 from imgcr.ui.present import ADVANCED
+
+log = logging.getLogger("imgcr.ui")
 
 MODES = {
     "Same setting (quality 0-100)": None,
@@ -109,6 +113,24 @@ def run_compare(upload: str | None, sample: str | None, progress=gr.Progress(), 
     except ImgcrError as exc:
         yield (*[gr.update()] * 2, f"**Could not compare:** {exc}", *[gr.update()] * 7)
         raise
+
+
+def prepare_reference(upload: str | None, sample: str | None, metric_ids: list[str] | None) -> None:
+    """On a drop (or a sample picked): the photo is prepared as a reference for the ticked metrics (LPIPS's
+    features, SSIMULACRA2's planes) while its user picks codecs, so Compare does not wait for it. Silent: a bad
+    file is reported by Compare, where its user looks."""
+    try:
+        kept.prepare(load_input(upload, sample), metric_ids or ())
+    except ImgcrError as exc:
+        log.info("not prepared: %s", exc)
+
+
+def _prepare_dropped(upload: str | None, metric_ids: list[str] | None) -> None:
+    prepare_reference(upload, None, metric_ids)
+
+
+def _prepare_sample(sample: str | None, metric_ids: list[str] | None) -> None:
+    prepare_reference(None, sample, metric_ids)
 
 
 def build(demo: gr.Blocks | None = None) -> None:
@@ -211,6 +233,11 @@ def _wire(demo: gr.Blocks | None, c: SimpleNamespace, o: SimpleNamespace) -> Non
     cleared.then(run_compare, [c.upload, c.sample, *c.form], outputs, show_progress_on=[o.status],
                  api_name="compare", cancels=first)
     link_upload_and_sample(c.upload, c.sample)
+    metric_box = c.form[4]
+    quiet = dict(api_visibility="private", show_progress="hidden", trigger_mode="always_last", concurrency_limit=1,
+                 concurrency_id="prepare-reference")
+    c.upload.upload(_prepare_dropped, [c.upload, metric_box], None, **quiet)
+    c.sample.input(_prepare_sample, [c.sample, metric_box], None, **quiet)
     c.run.click(None, js="() => { const s = document.getElementById('status'); if (s) s.scrollIntoView({block: 'start'}); }")
     zoom, cx, cy, size, _ = o.region
     view_inputs = [state, o.left, o.right, o.view, *o.region]
