@@ -116,6 +116,9 @@ class LpipsReference:
                     break
         return self
 
+    def __call__(self, test: np.ndarray) -> float:
+        return self.distance(test)
+
     def distance(self, test: np.ndarray) -> float:
         """LPIPS(reference, test), as ``lpips.LPIPS(net="alex")(ref, test, normalize=True)`` computes it (to float rounding)."""
         import torch

@@ -129,7 +129,7 @@ class _FirstScale:
     and nothing keeps an image alive; a pair whose arrays are changed in place after scoring would be served
     stale values, which no caller does (decoded images are never written to)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._kept: dict[tuple[int, int], tuple[weakref.ref, weakref.ref, list[tuple[float, float]]]] = {}
         self._lock = threading.Lock()
 
