@@ -12,9 +12,9 @@ Each case runs in a fresh process with an empty result cache, on a photo made by
   than that takes; the preparation's own time is the "prepared on drop" column.
 
 Times count from the request (the photo loaded, the modules a server has imported and, for the tab cases,
-LPIPS's network, which the app loads before it serves; the CLI cases load it within the time, and a learned
-codec's weights load within it in every case, as on a server's first request). "first row" is when the first codec's row
-(size, PSNR, SSIM) is there, "rows" when every row is, "all" when
+what the app makes ready before it serves: LPIPS's network, plotly's figure machinery; the CLI cases load LPIPS
+within the time, and a learned codec's weights load within it in every case, as on a server's first request).
+"first row" is when the first codec's row (size, PSNR, SSIM) is there, "rows" when every row is, "all" when
 every metric is in. Code from before streaming yields once, at the end: all three are then the same time.
 It also counts the encodes each codec's equal-size search took. Run it on a quiet machine.
 
@@ -58,8 +58,8 @@ from imgcr import pipeline
 image = load_image(path)
 if case.startswith("tab"):
     import imgcr.ui.compare_tab  # noqa: F401  (a server has gradio loaded before the click)
-    from imgcr.metrics import lpips_metric
-    lpips_metric.warm()  # and LPIPS's network: the app loads it before it serves
+    from imgcr.ui import warm
+    warm()  # and what the app makes ready before it serves: LPIPS's network, plotly's figure machinery
 marks, searches, missing = {}, {}, set()
 from imgcr.metrics import DEFAULT_METRICS
 chosen = sys.argv[3].split(",") if sys.argv[3] else list(DEFAULT_METRICS)
@@ -192,7 +192,7 @@ def main() -> None:
         how = f"--label {args.label}" + (f" --metrics {args.metrics}" if args.metrics else "")
         info = (f"Measured by `python benchmarks/compare_speed.py {how}` on {platform.machine()}, "
                 f"{os.cpu_count()} cores, Python {platform.python_version()}; empty cache, fresh process per case "
-                "(the CLI cases load LPIPS within the time; the tab cases have it loaded, as the app does before it serves; "
+                "(the CLI cases load LPIPS within the time; the tab cases have it and plotly loaded, as the app does before it serves; "
                 "a learned codec's weights load within the time).")
         write_block(args.write, f"compare-speed-{args.label}", info, table)
 

@@ -332,3 +332,20 @@ def test_a_drop_or_a_sample_starts_preparing_the_reference():
         labels = [getattr(b, "label", "") for b in fn.inputs]
         assert labels[1] == "Metrics", labels
     assert compare_tab._prepare_dropped is wired["_prepare_dropped"].fn
+
+
+def test_the_charts_are_redrawn_only_when_what_they_draw_changes(monkeypatch):
+    """MS-SSIM filling in changes no bar (size, ratio, PSNR, SSIM are drawn): those updates leave the charts as
+    they are; every row landing redraws them, and the last update carries them whole."""
+    import plotly.graph_objects as go
+
+    monkeypatch.setenv("IMGCR_COMPARE_WORKERS", "1")  # one step at a time: an update per step, in a known order
+    updates = list(run_compare(None, sample_names()[0], no_progress, ["jpeg", "webp", "png"], "Same setting (quality 0-100)",
+                               63, None, ["psnr", "ssim", "ms_ssim"], ""))  # a setting no other test caches
+    bars = [u[7] for u in updates]
+    tables = [u[1] for u in updates]
+    kept = [i for i, b in enumerate(bars) if not isinstance(b, go.Figure) and b is not None]
+    assert kept and all(isinstance(bars[i], dict) and bars[i].get("__type__") == "update" for i in kept)
+    for i in kept:  # an unchanged chart: the same rows and sizes as the last one drawn
+        assert list(tables[i]["Bytes"]) == list(tables[i - 1]["Bytes"])
+    assert isinstance(bars[-1], go.Figure) and len(bars[-1].data[0].x) == 3

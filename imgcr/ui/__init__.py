@@ -23,12 +23,19 @@ INTRO = (
 )
 
 
-def build_app() -> gr.Blocks:
-    # LPIPS is a default metric and the first visit measures it: load its network before serving, not inside a
-    # request (a worker thread importing torch starved the server: an upload showed nothing for tens of seconds)
+def warm() -> None:
+    """What the app makes ready before it serves, not inside a request: LPIPS's network (a default metric, and
+    the first visit measures it: a worker thread importing torch starved the server, an upload showed nothing
+    for tens of seconds) and plotly's figure machinery (a first figure takes 0.2-0.3 s more than the next)."""
+    from imgcr.bench.plots import compare_bars
     from imgcr.metrics import lpips_metric
 
     lpips_metric.warm()
+    compare_bars([])
+
+
+def build_app() -> gr.Blocks:
+    warm()
     with gr.Blocks(title="imgcr", analytics_enabled=False, delete_cache=GRADIO_DELETE_CACHE) as demo:
         with gr.Row(elem_id="header"):
             gr.Markdown(INTRO)

@@ -110,6 +110,7 @@ class StreamView:
         self.files: dict[str, str] = {}
         self.slider: tuple | None = None
         self.right: str | None = None
+        self._drawn: tuple | None = None  # what the charts last showed: redrawn only when it changes
 
     def outputs(self, update: list[CodecResult | None]) -> tuple:
         image, labels = self.image, {c: REGISTRY[c].label if c in REGISTRY else c for c in self.form.codecs}
@@ -137,7 +138,21 @@ class StreamView:
         shown = self.slider if new_pair or (not waiting and self.slider) else gr.update()
         return (str(self.original), full, status, shown,
                 gr.update(choices=names, value=ORIGINAL), gr.update(choices=names, value=right),
-                list(self.files.values()), charts(landed), summary_table(full, self.target is not None), state)
+                list(self.files.values()), self._charts(landed, final=not waiting and not pending),
+                summary_table(full, self.target is not None), state)
+
+    def _charts(self, landed: list[CodecResult], final: bool):
+        """The charts, or no change where the numbers they draw are the ones already drawn: an LPIPS or MS-SSIM
+        value filling in leaves them as they are (a figure costs 60-90 ms of the server's CPU to build, and
+        its JSON goes to the browser again). The last update always carries them (an API call's result)."""
+        drawn = tuple((r.label, r.bytes, r.lossless, *(r.metrics.get(m) for m in CHARTED)) for r in landed if r.ok)
+        if drawn == self._drawn and not final:
+            return gr.update()
+        self._drawn = drawn
+        return charts(landed)
+
+
+CHARTED = ("psnr", "ssim", "ssimulacra2")  # the metrics the charts can draw (bytes and ratio besides)
 
 
 def charts(results: list[CodecResult]):
