@@ -217,3 +217,20 @@ def test_the_upload_handler_prepares_quietly(tmp_path):
     bad.write_text("not an image")
     assert prepare_reference(str(bad), None, ["lpips"]) is None
     assert kept._last is None
+
+
+def test_a_kept_reference_unused_for_a_while_is_dropped(image, monkeypatch):
+    """Its memory goes back once nobody has used it for KEEP_S; each use starts the wait again."""
+    import time
+
+    from imgcr.metrics import kept
+
+    monkeypatch.setattr(kept, "KEEP_S", 0.3)
+    kept.forget()
+    first = kept.scorer(image)
+    time.sleep(0.2)
+    assert kept.scorer(image) is first  # used again: the wait starts again
+    time.sleep(0.2)
+    assert kept._last is not None
+    time.sleep(0.3)
+    assert kept._last is None
