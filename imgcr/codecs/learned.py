@@ -120,12 +120,11 @@ class LearnedCodec(Codec):
 
         net, digest, _ = self._load()
         quality = container.quantise_quality(settings["quality"])
-        h, w = pixels.shape[:2]
         x = to_nchw(pixels)
         refine = int(settings.get("refine", 0))
         with coding_threads(), torch.inference_mode(refine == 0):  # refinement needs autograd (on the latent only)
             stream, escapes = net.compress(x, quality, refine)
-        return container.write(container.Header(self.id, digest, h, w, quality), stream, escapes)
+        return _file(self.id, digest, pixels, quality, stream, escapes)
 
     def _decode(self, data: bytes) -> np.ndarray:
         import torch
@@ -169,10 +168,9 @@ class _LatentEstimator:
         latent = self._y()
         start = time.perf_counter()
         quality = container.quantise_quality(settings["quality"])
-        h, w = self.pixels.shape[:2]
         with coding_threads(), torch.inference_mode():
             stream, escapes = self.net.compress_latent(latent, quality)
-        data = container.write(container.Header(self.codec_id, self.digest, h, w, quality), stream, escapes)
+        data = _file(self.codec_id, self.digest, self.pixels, quality, stream, escapes)
         return data, self._latent_ms + (time.perf_counter() - start) * 1000
 
     def size(self, settings: dict[str, Any]) -> float:
@@ -182,9 +180,7 @@ class _LatentEstimator:
         quality = container.quantise_quality(settings["quality"])
         with coding_threads(), torch.inference_mode():
             bits, escapes = self.net.coded_cost(self._y(), quality)
-        h, w = self.pixels.shape[:2]
-        around = container.write(container.Header(self.codec_id, self.digest, h, w, quality), b"",
-                                 np.zeros(escapes, dtype=np.int64))
+        around = _file(self.codec_id, self.digest, self.pixels, quality, b"", np.zeros(escapes, dtype=np.int64))
         return float(len(around) + 4 * (int(bits) // 32 + 2))  # the coder flushes about two words (measured: within 4 bytes)
 
     def decoded(self, settings: dict[str, Any]) -> np.ndarray:
@@ -194,6 +190,12 @@ class _LatentEstimator:
         with coding_threads(), torch.inference_mode():
             y = self.net.reconstruct(self._y(), container.quantise_quality(settings["quality"]), h, w)
         return to_uint8(y)
+
+
+def _file(codec_id: str, digest: bytes, pixels: np.ndarray, quality: float, stream: bytes, escapes: np.ndarray) -> bytes:
+    """An .icr file: the header (codec, weights, size, quality) around a stream and its escapes."""
+    h, w = pixels.shape[:2]
+    return container.write(container.Header(codec_id, digest, h, w, quality), stream, escapes)
 
 
 def _read(codec_id: str, arch: str, path: Path | None, pinned: tuple[str, ...]):
