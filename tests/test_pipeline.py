@@ -194,7 +194,7 @@ def test_a_reference_prepared_on_upload_serves_the_comparison_and_its_reruns(ima
     reference_runs = []
     real = lpips_bands.LpipsReference._features
     monkeypatch.setattr(lpips_bands.LpipsReference, "_features",
-                        lambda self, px, band: (reference_runs.append(px is self.reference), real(self, px, band))[1])
+                        lambda self, px, band, **kw: (reference_runs.append(px is self.reference), real(self, px, band, **kw))[1])
     for quality in (40, 70):
         results = compare(image, ["jpeg", "webp"], quality=quality, metric_ids=("lpips", "ssimulacra2"), cache=ResultCache())
         for r in results:

