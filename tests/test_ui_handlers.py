@@ -337,9 +337,17 @@ def test_a_drop_or_a_sample_starts_preparing_the_reference():
 def test_the_charts_are_redrawn_only_when_what_they_draw_changes(monkeypatch):
     """MS-SSIM filling in changes no bar (size, ratio, PSNR, SSIM are drawn): those updates leave the charts as
     they are; every row landing redraws them, and the last update carries them whole."""
+    import time
+
     import plotly.graph_objects as go
 
+    from imgcr import metrics
+
     monkeypatch.setenv("IMGCR_COMPARE_WORKERS", "1")  # one step at a time: an update per step, in a known order
+    compute = metrics.Scorer.compute
+    # each MS-SSIM step outlasts an update's drawing, so that no two steps land in one update
+    monkeypatch.setattr(metrics.Scorer, "compute", lambda self, m, *a: (time.sleep(0.3 if m == "ms_ssim" else 0),
+                                                                        compute(self, m, *a))[1])
     updates = list(run_compare(None, sample_names()[0], no_progress, ["jpeg", "webp", "png"], "Same setting (quality 0-100)",
                                63, None, ["psnr", "ssim", "ms_ssim"], ""))  # a setting no other test caches
     bars = [u[7] for u in updates]
@@ -349,3 +357,41 @@ def test_the_charts_are_redrawn_only_when_what_they_draw_changes(monkeypatch):
     for i in kept:  # an unchanged chart: the same rows and sizes as the last one drawn
         assert list(tables[i]["Bytes"]) == list(tables[i - 1]["Bytes"])
     assert isinstance(bars[-1], go.Figure) and len(bars[-1].data[0].x) == 3
+
+
+def test_the_original_is_whole_on_disk_by_the_first_update(monkeypatch):
+    """The original's PNG is written while the first codecs encode; the first update waits for it (here its
+    writing is held back until a codec has been encoded, and 1.5 s more)."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from imgcr.codecs.jpeg import JpegCodec
+    from imgcr.ui import compare_results
+
+    pool, encoded = ThreadPoolExecutor(1), threading.Event()
+    encode = JpegCodec.encode
+    monkeypatch.setattr(JpegCodec, "encode", lambda self, *a: (encode(self, *a), encoded.set())[0])
+
+    class Late:
+        def submit(self, fn, *args, **kwargs):
+            return pool.submit(lambda: (encoded.wait(30), time.sleep(1.5), fn(*args, **kwargs))[2])
+
+    monkeypatch.setattr(compare_results, "_WRITER", Late())
+    updates = run_compare(None, sample_names()[0], no_progress, ["jpeg", "png"], "Same setting (quality 0-100)", 75, 30,
+                          ["psnr"], "")
+    original, *_, state = next(updates)
+    assert np.array_equal(px(original), state["ref"])
+    updates.close()
+
+
+def test_warm_takes_what_the_server_loaded_out_of_the_collectors_sight():
+    """After the app's warm-up, gradio, torch and plotly's objects are frozen: a full garbage collection no longer
+    walks them (it cost 0.14 s inside a comparison)."""
+    import gc
+
+    from imgcr.ui import warm
+
+    gc.unfreeze()
+    warm()
+    assert gc.get_freeze_count() > 100_000
