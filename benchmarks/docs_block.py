@@ -14,3 +14,12 @@ def write_block(path: Path, name: str, info: str, table: str) -> None:
     else:
         text += "\n" + block + "\n"
     path.write_text(text)
+
+
+def publish(rows: list[str], write: Path | None, name: str, info: str) -> str:
+    """A benchmark's markdown table (its lines): printed, and put into ``write``'s block ``name`` when given."""
+    table = "\n".join(rows)
+    print(table)
+    if write:
+        write_block(write, name, info, table)
+    return table

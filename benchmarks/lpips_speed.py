@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from docs_block import write_block  # noqa: E402
+from docs_block import publish  # noqa: E402
 
 SIZES = ((2048, 1280), (4000, 2500), (8160, 6120))
 WHOLE_PAIR_MAX = 12_000_000  # pixels: the whole-pair calls are run up to here
@@ -105,14 +105,11 @@ def main() -> None:
             print(case, size, r, flush=True)
             cells.append(f"{r['s']:.2f} s, {r['peak_mb'] / 1024:.2f} GB")
         rows.append(f"| {label} | " + " | ".join(cells) + " |")
-    table = "\n".join(rows)
-    print(table)
-    if args.write:
-        info = (f"`python benchmarks/lpips_speed.py --write docs/benchmarks.md` on {platform.machine()}, {os.cpu_count()} cores "
-                "(torch's default threads), kodim23 enlarged against its JPEG at quality 50; each figure from a fresh "
-                "process, the median of 3 runs (1 at 50 MP); peak = the maximum resident memory above what the process held "
-                "with the model loaded and both images in memory.")
-        write_block(args.write, "lpips-speed", info, table)
+    info = (f"`python benchmarks/lpips_speed.py --write docs/benchmarks.md` on {platform.machine()}, {os.cpu_count()} cores "
+            "(torch's default threads), kodim23 enlarged against its JPEG at quality 50; each figure from a fresh "
+            "process, the median of 3 runs (1 at 50 MP); peak = the maximum resident memory above what the process held "
+            "with the model loaded and both images in memory.")
+    publish(rows, args.write, "lpips-speed", info)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from docs_block import write_block  # noqa: E402
+from docs_block import publish  # noqa: E402
 
 SIZES = ((2048, 1280), (4000, 2500))
 CASES = ("ssimulacra2", "ssimulacra2-prepared", "ssimulacra2-map", "butteraugli")
@@ -80,14 +80,11 @@ def main() -> None:
             cells.append(f"{r['s']:.2f} s, {r['peak_mb']:.0f} MB")
             print(case, size, r, flush=True)
         rows.append(f"| {LABELS[case]} | " + " | ".join(cells) + " |")
-    table = "\n".join(rows)
-    print(table)
-    if args.write:
-        info = (f"One core ({platform.processor() or platform.machine()}, {os.cpu_count()} cores here), kodim23 enlarged "
-                "against its JPEG at quality 50; median of 3 runs, each in a fresh process; peak = the process's "
-                "(for Butteraugli the tool's) maximum resident memory above what it held before. "
-                "`python benchmarks/perceptual_speed.py --write docs/benchmarks.md`.")
-        write_block(args.write, "perceptual-speed", info, table)
+    info = (f"One core ({platform.processor() or platform.machine()}, {os.cpu_count()} cores here), kodim23 enlarged "
+            "against its JPEG at quality 50; median of 3 runs, each in a fresh process; peak = the process's "
+            "(for Butteraugli the tool's) maximum resident memory above what it held before. "
+            "`python benchmarks/perceptual_speed.py --write docs/benchmarks.md`.")
+    publish(rows, args.write, "perceptual-speed", info)
 
 
 if __name__ == "__main__":
