@@ -254,17 +254,16 @@ _BAR_TIPS = ("%{x}: %{y:.1f} KB", "%{x}: %{y:.2f}:1", "%{x}: %{y:.2f} dB", "%{x}
 
 @cache
 def _bars_layout(perceptual: bool) -> dict[str, Any]:
-    """The part of :func:`compare_bars`'s figure that no result changes (the four panels, their titles and axes),
+    """The part of :func:`compare_bars`'s figure that no result changes (the four panels and their titles),
     built and checked by plotly once. Building the whole figure each time took 54 ms of the server's CPU (the
     Compare tab redraws it as each codec lands); taken from this dict, 15 ms."""
     title = "SSIMULACRA2<br>(90: visually lossless)" if perceptual else "SSIM<br>(higher is better)"
     fig = make_subplots(rows=2, cols=2, vertical_spacing=0.3, horizontal_spacing=0.14,
                         subplot_titles=("File size<br>(KB = 1000 bytes)", "Compression ratio<br>(vs 24-bit RGB)",
                                         "PSNR<br>(dB, higher is better)", title))
-    fig.update_annotations(font_size=12)  # two short lines each: side by side on a 390 px phone
-    for (row, col), axis in zip(((1, 1), (1, 2), (2, 1), (2, 2)), ("KB", "ratio (:1)", "dB", "score" if perceptual else "SSIM"),
-                                strict=True):
-        fig.update_yaxes(title_text=axis, row=row, col=col)
+    # two short lines each, side by side on a 390 px phone; they carry the units: y-axis titles of the right
+    # column stood between the panels and ran into the left ones' bars there
+    fig.update_annotations(font_size=12)
     fig.update_layout(template=TEMPLATE, showlegend=False, height=600, margin={"t": 80, "b": 40, "l": 50, "r": 10})
     return fig.to_dict()["layout"]
 
